@@ -1,0 +1,20 @@
+/* alger-node-filter.c: placeholder until the kind lands */
+#include "config.h"
+
+#include "alger-error.h"
+#include "alger-nodes-private.h"
+
+static AlgerValue *
+filter_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, GError **error)
+{
+  g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED, "filter: not implemented yet");
+  return NULL;
+}
+
+const AlgerNodeKind alger_node_kind_filter = {
+  .name = "filter",
+  .min_inputs = 1,
+  .max_inputs = 1,
+  .always_tracked = FALSE,
+  .run = filter_run,
+};
