@@ -1,0 +1,317 @@
+/* alger-frame.c: protocol frames in and out (PROTOCOL.md, Frames) */
+#include "config.h"
+
+#include "alger-frame.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "alger-error.h"
+#include "alger-json-text.h"
+
+void
+alger_frame_free (AlgerFrame *frame)
+{
+  if (frame == NULL)
+    return;
+  g_clear_pointer (&frame->content, json_object_unref);
+  g_free (frame);
+}
+
+static gboolean
+is_ascii_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* what Python's int(str) accepts, minus underscores and non-ASCII digits */
+static gboolean
+parse_decimal_string (const char *s, gint64 *out)
+{
+  const char *p = s;
+  gboolean negative = FALSE;
+  guint64 limit;
+  guint64 value = 0;
+  gboolean any = FALSE;
+
+  while (is_ascii_space (*p))
+    p++;
+  if (*p == '+' || *p == '-') {
+    negative = *p == '-';
+    p++;
+  }
+  limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
+  while (g_ascii_isdigit (*p)) {
+    guint digit = (guint) (*p - '0');
+    if (value > (limit - digit) / 10)
+      return FALSE;
+    value = value * 10 + digit;
+    any = TRUE;
+    p++;
+  }
+  while (is_ascii_space (*p))
+    p++;
+  if (!any || *p != '\0')
+    return FALSE;
+  if (negative)
+    *out = value == (guint64) G_MAXINT64 + 1 ? G_MININT64 : -(gint64) value;
+  else
+    *out = (gint64) value;
+  return TRUE;
+}
+
+static gboolean
+member_get_int (JsonObject *obj, const char *name, GPtrArray *big_ints, gint64 *out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64) {
+    *out = json_node_get_int (node);
+    return TRUE;
+  }
+  if (type == G_TYPE_DOUBLE) {
+    double d = json_node_get_double (node);
+    /* an integer literal outside gint64 was read as a double: out of range */
+    for (guint i = 0; big_ints != NULL && i < big_ints->len; i++)
+      if (g_ptr_array_index (big_ints, i) == node)
+        return FALSE;
+    /* integral doubles as Python's int-compatible floats; 2^63 itself is out of range */
+    if (!isfinite (d) || d != floor (d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+      return FALSE;
+    *out = (gint64) d;
+    return TRUE;
+  }
+  if (type == G_TYPE_STRING)
+    return parse_decimal_string (json_node_get_string (node), out);
+  return FALSE; /* booleans are not integers here */
+}
+
+/* UTF-8 validity as WebSocket sees it: U+0000 is a valid character */
+static gboolean
+utf8_validate_allow_nul (const char *data, gsize length)
+{
+  const char *p = data;
+  const char *end = data + length;
+
+  while (p < end) {
+    const char *nul = memchr (p, '\0', (gsize) (end - p));
+    const char *stop = nul != NULL ? nul : end;
+    if (!g_utf8_validate_len (p, (gsize) (stop - p), NULL))
+      return FALSE;
+    p = nul != NULL ? nul + 1 : end;
+  }
+  return TRUE;
+}
+
+/* the outer object, or NULL with the 396 text set */
+static JsonNode *
+parse_outer (const char *data, gsize length, GPtrArray *big_ints, GError **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (!utf8_validate_allow_nul (data, length)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_BINARY_NOT_UTF8);
+    return NULL;
+  }
+  root = alger_json_parse (data, length, big_ints, NULL);
+  if (root == NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_JSON);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_OBJECT);
+    return NULL;
+  }
+  return g_steal_pointer (&root);
+}
+
+AlgerFrame *
+alger_frame_parse (const char *data, gsize length, GError **error)
+{
+  g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  g_autoptr(AlgerFrame) frame = NULL;
+  JsonObject *obj;
+  JsonNode *member;
+  const char *text;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  root = parse_outer (data != NULL ? data : "", length, big_ints, error);
+  if (root == NULL)
+    return NULL;
+  obj = json_node_get_object (root);
+  frame = g_new0 (AlgerFrame, 1);
+  if (!member_get_int (obj, "id", big_ints, &frame->id)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_ID);
+    return NULL;
+  }
+  if (!member_get_int (obj, "requestId", big_ints, &frame->request_id)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_BAD_REQUEST_ID);
+    return NULL;
+  }
+  if (!member_get_int (obj, "type", big_ints, &frame->type)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_TYPE);
+    return NULL;
+  }
+  member = json_object_get_member (obj, "content");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_STRING) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_CONTENT_NOT_STRING);
+    return NULL;
+  }
+  text = json_node_get_string (member);
+  if (text[0] == '\0') {
+    frame->content = json_object_new ();
+    return g_steal_pointer (&frame);
+  }
+  content = alger_json_parse (text, strlen (text), NULL, NULL);
+  if (content == NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_CONTENT_NOT_JSON);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (content)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT);
+    return NULL;
+  }
+  frame->content = json_node_dup_object (content);
+  return g_steal_pointer (&frame);
+}
+
+gint64
+alger_frame_peek_id (const char *data, gsize length)
+{
+  g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  gint64 id = -1;
+
+  if (data == NULL)
+    return -1;
+  root = parse_outer (data, length, big_ints, NULL);
+  if (root == NULL || !member_get_int (json_node_get_object (root), "id", big_ints, &id))
+    return -1;
+  return id;
+}
+
+void
+alger_frame_serialize_to (GString *out, gint64 id, gint64 request_id, gint64 type,
+                          const char *content_json)
+{
+  g_return_if_fail (out != NULL);
+
+  g_string_append_printf (out,
+                          "{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
+                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":",
+                          id, request_id, type);
+  alger_json_append_string (out, content_json != NULL ? content_json : "{}", -1);
+  g_string_append_c (out, '}');
+}
+
+char *
+alger_frame_serialize (gint64 id, gint64 request_id, gint64 type, const char *content_json,
+                       gsize *length)
+{
+  gsize content_len = content_json != NULL ? strlen (content_json) : 2;
+  GString *out = g_string_sized_new (80 + content_len + content_len / 8);
+
+  alger_frame_serialize_to (out, id, request_id, type, content_json);
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+char *
+alger_json_to_string (JsonNode *node)
+{
+  GString *out = g_string_sized_new (64);
+
+  alger_json_append_node (out, node);
+  return g_string_free (out, FALSE);
+}
+
+char *
+alger_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (object == NULL)
+    return g_strdup ("{}");
+  node = json_node_init_object (json_node_alloc (), object);
+  return alger_json_to_string (node);
+}
+
+char *
+alger_frame_error_content (const char *message)
+{
+  GString *out = g_string_sized_new (16 + (message != NULL ? strlen (message) : 0));
+
+  g_string_append (out, "{\"error\":");
+  alger_json_append_string (out, message != NULL ? message : "", -1);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+alger_frame_type_is_request (gint64 type)
+{
+  switch (type) {
+  case ALGER_FRAME_TYPE_LOGIN:
+  case ALGER_FRAME_TYPE_USER_DATA:
+  case ALGER_FRAME_TYPE_CATALOG:
+  case ALGER_FRAME_TYPE_RUN_STORED:
+  case ALGER_FRAME_TYPE_RUN_ADHOC:
+  case ALGER_FRAME_TYPE_STOP:
+  case ALGER_FRAME_TYPE_OUTPUT:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+char *
+alger_frame_audit_payload (const char *data, gsize length)
+{
+  g_autoptr(JsonNode) root = NULL;
+  GString *out = NULL;
+
+  if (data == NULL)
+    return g_strdup ("\"\"");
+  if (g_utf8_validate_len (data, length, NULL))
+    root = alger_json_parse (data, length, NULL, NULL);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
+    JsonObject *obj = json_node_get_object (root);
+    JsonNode *content = json_object_get_member (obj, "content");
+
+    if (content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
+        json_node_get_value_type (content) == G_TYPE_STRING) {
+      const char *text = json_node_get_string (content);
+      JsonNode *decoded = NULL;
+
+      if (text[0] == '\0') {
+        g_autoptr(JsonObject) empty = json_object_new ();
+        decoded = json_node_init_object (json_node_alloc (), empty);
+      } else {
+        decoded = alger_json_parse (text, strlen (text), NULL, NULL);
+      }
+      /* replacing keeps the member's position in json-glib >= 1.6 */
+      if (decoded != NULL)
+        json_object_set_member (obj, "content", decoded);
+    }
+    return alger_json_to_string (root);
+  }
+  /* the escaper turns bytes that are not UTF-8 into \ufffd */
+  out = g_string_sized_new (length + 16);
+  alger_json_append_string (out, data, (gssize) length);
+  return g_string_free (out, FALSE);
+}

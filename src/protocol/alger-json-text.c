@@ -1,0 +1,699 @@
+/* alger-json-text.c: strict JSON reader and compact writer.
+ *
+ * json-glib 1.6 accepts single quotes, comments, hex numbers and wraps integers that
+ * overflow gint64; the wire contract needs exact integers, so frames are read here. */
+#include "config.h"
+
+#include "alger-json-text.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alger-error.h"
+
+typedef struct {
+  const char *start;
+  const char *p;
+  const char *end;
+  guint depth;
+  GPtrArray *big_ints;
+  const char *reason;
+} Reader;
+
+static JsonNode *read_value (Reader *r);
+
+static gboolean
+fail (Reader *r, const char *reason)
+{
+  if (r->reason == NULL)
+    r->reason = reason;
+  return FALSE;
+}
+
+static inline void
+skip_ws (Reader *r)
+{
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+    r->p++;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+static gboolean
+read_hex4 (Reader *r, gunichar *out)
+{
+  gunichar v = 0;
+
+  if (r->end - r->p < 4)
+    return fail (r, "truncated \\u escape");
+  for (int i = 0; i < 4; i++) {
+    int h = hex_value (r->p[i]);
+    if (h < 0)
+      return fail (r, "bad \\u escape");
+    v = (v << 4) | (gunichar) h;
+  }
+  r->p += 4;
+  *out = v;
+  return TRUE;
+}
+
+/* r->p is just past the opening quote; returns a newly allocated UTF-8 string */
+static char *
+read_string (Reader *r)
+{
+  const char *s = r->p;
+  g_autoptr(GString) buf = NULL;
+
+  /* fast path: no escapes */
+  while (r->p < r->end) {
+    guchar c = (guchar) *r->p;
+    if (c == '"') {
+      char *result = g_strndup (s, (gsize) (r->p - s));
+      r->p++;
+      return result;
+    }
+    if (c == '\\')
+      break;
+    if (c < 0x20) {
+      fail (r, "control character in string");
+      return NULL;
+    }
+    r->p++;
+  }
+  if (r->p >= r->end) {
+    fail (r, "unterminated string");
+    return NULL;
+  }
+
+  buf = g_string_sized_new ((gsize) (r->p - s) + 16);
+  g_string_append_len (buf, s, r->p - s);
+  while (r->p < r->end) {
+    guchar c = (guchar) *r->p;
+    if (c == '"') {
+      r->p++;
+      return g_string_free (g_steal_pointer (&buf), FALSE);
+    }
+    if (c < 0x20) {
+      fail (r, "control character in string");
+      return NULL;
+    }
+    if (c != '\\') {
+      const char *run = r->p;
+      while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (guchar) *r->p >= 0x20)
+        r->p++;
+      g_string_append_len (buf, run, r->p - run);
+      continue;
+    }
+    r->p++;
+    if (r->p >= r->end)
+      break;
+    c = (guchar) *r->p++;
+    switch (c) {
+    case '"': g_string_append_c (buf, '"'); break;
+    case '\\': g_string_append_c (buf, '\\'); break;
+    case '/': g_string_append_c (buf, '/'); break;
+    case 'b': g_string_append_c (buf, '\b'); break;
+    case 'f': g_string_append_c (buf, '\f'); break;
+    case 'n': g_string_append_c (buf, '\n'); break;
+    case 'r': g_string_append_c (buf, '\r'); break;
+    case 't': g_string_append_c (buf, '\t'); break;
+    case 'u': {
+      gunichar u = 0;
+      if (!read_hex4 (r, &u))
+        return NULL;
+      if (u == 0) {
+        fail (r, "\\u0000 is not supported in strings");
+        return NULL;
+      }
+      if (u >= 0xD800 && u <= 0xDBFF) {
+        gunichar lo = 0;
+        const char *save = r->p;
+        if (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u') {
+          r->p += 2;
+          if (!read_hex4 (r, &lo))
+            return NULL;
+          if (lo >= 0xDC00 && lo <= 0xDFFF)
+            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+          else {
+            u = 0xFFFD; /* lone high surrogate; re-read the next escape on its own */
+            r->p = save;
+          }
+        } else {
+          u = 0xFFFD;
+        }
+      } else if (u >= 0xDC00 && u <= 0xDFFF) {
+        u = 0xFFFD;
+      }
+      g_string_append_unichar (buf, u);
+      break;
+    }
+    default:
+      fail (r, "bad escape in string");
+      return NULL;
+    }
+  }
+  fail (r, "unterminated string");
+  return NULL;
+}
+
+static JsonNode *
+read_number (Reader *r)
+{
+  const char *s = r->p;
+  gboolean integral = TRUE;
+  char tmp[64];
+  g_autofree char *big = NULL;
+  const char *text = NULL;
+  gsize len;
+  JsonNode *node = NULL;
+
+  if (r->p < r->end && *r->p == '-')
+    r->p++;
+  if (r->p >= r->end || !g_ascii_isdigit (*r->p)) {
+    fail (r, "bad number");
+    return NULL;
+  }
+  if (*r->p == '0')
+    r->p++;
+  else
+    while (r->p < r->end && g_ascii_isdigit (*r->p))
+      r->p++;
+  if (r->p < r->end && *r->p == '.') {
+    integral = FALSE;
+    r->p++;
+    if (r->p >= r->end || !g_ascii_isdigit (*r->p)) {
+      fail (r, "bad number");
+      return NULL;
+    }
+    while (r->p < r->end && g_ascii_isdigit (*r->p))
+      r->p++;
+  }
+  if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+    integral = FALSE;
+    r->p++;
+    if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+      r->p++;
+    if (r->p >= r->end || !g_ascii_isdigit (*r->p)) {
+      fail (r, "bad number");
+      return NULL;
+    }
+    while (r->p < r->end && g_ascii_isdigit (*r->p))
+      r->p++;
+  }
+
+  len = (gsize) (r->p - s);
+  if (len < sizeof tmp) {
+    memcpy (tmp, s, len);
+    tmp[len] = '\0';
+    text = tmp;
+  } else {
+    big = g_strndup (s, len);
+    text = big;
+  }
+
+  node = json_node_alloc ();
+  if (integral) {
+    char *endp = NULL;
+    gint64 v;
+    errno = 0;
+    v = g_ascii_strtoll (text, &endp, 10);
+    if (errno != ERANGE) {
+      json_node_init_int (node, v);
+      return node;
+    }
+    /* outside gint64: keep it as a double, as JavaScript would, and tell the caller */
+    json_node_init_double (node, g_ascii_strtod (text, NULL));
+    if (r->big_ints != NULL)
+      g_ptr_array_add (r->big_ints, node);
+    return node;
+  }
+  {
+    double d = g_ascii_strtod (text, NULL);
+    if (!isfinite (d)) {
+      json_node_unref (node);
+      fail (r, "number out of range");
+      return NULL;
+    }
+    json_node_init_double (node, d);
+  }
+  return node;
+}
+
+static gboolean
+expect_literal (Reader *r, const char *lit, gsize len)
+{
+  if ((gsize) (r->end - r->p) < len || memcmp (r->p, lit, len) != 0)
+    return fail (r, "unexpected character");
+  r->p += len;
+  return TRUE;
+}
+
+static gboolean
+read_members (Reader *r, JsonObject *obj)
+{
+  for (;;) {
+    g_autofree char *key = NULL;
+    JsonNode *value = NULL;
+
+    skip_ws (r);
+    if (r->p >= r->end || *r->p != '"')
+      return fail (r, "expected a string key");
+    r->p++;
+    key = read_string (r);
+    if (key == NULL)
+      return FALSE;
+    skip_ws (r);
+    if (r->p >= r->end || *r->p != ':')
+      return fail (r, "expected ':'");
+    r->p++;
+    value = read_value (r);
+    if (value == NULL)
+      return FALSE;
+    json_object_set_member (obj, key, value);
+    skip_ws (r);
+    if (r->p < r->end && *r->p == ',') {
+      r->p++;
+      continue;
+    }
+    if (r->p < r->end && *r->p == '}') {
+      r->p++;
+      return TRUE;
+    }
+    return fail (r, "expected ',' or '}'");
+  }
+}
+
+static JsonNode *
+read_object (Reader *r)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+  JsonNode *node = NULL;
+
+  r->p++; /* '{' */
+  skip_ws (r);
+  if (r->p < r->end && *r->p == '}')
+    r->p++;
+  else if (!read_members (r, obj))
+    return NULL;
+  node = json_node_alloc ();
+  json_node_init_object (node, obj);
+  return node;
+}
+
+static JsonNode *
+read_array (Reader *r)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node = NULL;
+
+  r->p++; /* '[' */
+  skip_ws (r);
+  if (r->p < r->end && *r->p == ']') {
+    r->p++;
+  } else {
+    for (;;) {
+      JsonNode *value = read_value (r);
+      if (value == NULL)
+        return NULL;
+      json_array_add_element (array, value);
+      skip_ws (r);
+      if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        continue;
+      }
+      if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        break;
+      }
+      fail (r, "expected ',' or ']'");
+      return NULL;
+    }
+  }
+  node = json_node_alloc ();
+  json_node_init_array (node, array);
+  return node;
+}
+
+static JsonNode *
+read_value (Reader *r)
+{
+  JsonNode *node = NULL;
+
+  skip_ws (r);
+  if (r->p >= r->end) {
+    fail (r, "unexpected end of text");
+    return NULL;
+  }
+  switch (*r->p) {
+  case '{':
+  case '[':
+    if (++r->depth > ALGER_JSON_MAX_DEPTH) {
+      fail (r, "nested too deeply");
+      return NULL;
+    }
+    node = *r->p == '{' ? read_object (r) : read_array (r);
+    r->depth--;
+    return node;
+  case '"': {
+    g_autofree char *s = NULL;
+    r->p++;
+    s = read_string (r);
+    if (s == NULL)
+      return NULL;
+    node = json_node_alloc ();
+    json_node_init_string (node, s);
+    return node;
+  }
+  case 't':
+    if (!expect_literal (r, "true", 4))
+      return NULL;
+    return json_node_init_boolean (json_node_alloc (), TRUE);
+  case 'f':
+    if (!expect_literal (r, "false", 5))
+      return NULL;
+    return json_node_init_boolean (json_node_alloc (), FALSE);
+  case 'n':
+    if (!expect_literal (r, "null", 4))
+      return NULL;
+    return json_node_init_null (json_node_alloc ());
+  default:
+    if (*r->p == '-' || g_ascii_isdigit (*r->p))
+      return read_number (r);
+    fail (r, "unexpected character");
+    return NULL;
+  }
+}
+
+JsonNode *
+alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **error)
+{
+  Reader r = { data, data, data + length, 0, big_ints, NULL };
+  g_autoptr(JsonNode) root = NULL;
+  guint n_big = big_ints != NULL ? big_ints->len : 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (!g_utf8_validate_len (data, length, NULL)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "text is not valid UTF-8");
+    return NULL;
+  }
+  root = read_value (&r);
+  if (root != NULL) {
+    skip_ws (&r);
+    if (r.p < r.end) {
+      fail (&r, "trailing characters after the JSON value");
+      g_clear_pointer (&root, json_node_unref);
+    }
+  }
+  if (root == NULL) {
+    if (big_ints != NULL)
+      g_ptr_array_set_size (big_ints, n_big);
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "offset %" G_GSIZE_FORMAT ": %s",
+                 (gsize) (r.p - r.start), r.reason != NULL ? r.reason : "invalid JSON");
+    return NULL;
+  }
+  return g_steal_pointer (&root);
+}
+
+/* writer */
+
+/* 0: copy as is; 1: needs escaping; 2: start of a multi-byte sequence */
+static const guint8 byte_class[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid */
+static gsize
+utf8_sequence_length (const guchar *p, const guchar *end)
+{
+  gsize n;
+  gunichar min, c;
+
+  if (p[0] < 0xC2)
+    return 0;
+  if (p[0] < 0xE0) {
+    n = 2;
+    min = 0x80;
+    c = p[0] & 0x1F;
+  } else if (p[0] < 0xF0) {
+    n = 3;
+    min = 0x800;
+    c = p[0] & 0x0F;
+  } else if (p[0] < 0xF5) {
+    n = 4;
+    min = 0x10000;
+    c = p[0] & 0x07;
+  } else {
+    return 0;
+  }
+  if ((gsize) (end - p) < n)
+    return 0;
+  for (gsize i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+    c = (c << 6) | (p[i] & 0x3F);
+  }
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+void
+alger_json_append_string (GString *out, const char *s, gssize length)
+{
+  static const char hex[] = "0123456789abcdef";
+  const guchar *p = (const guchar *) s;
+  const guchar *end;
+  const guchar *run;
+
+  g_return_if_fail (out != NULL);
+  if (s == NULL) {
+    g_string_append_len (out, "\"\"", 2);
+    return;
+  }
+  end = p + (length < 0 ? strlen (s) : (gsize) length);
+  g_string_append_c (out, '"');
+  run = p;
+  while (p < end) {
+    guint8 cls = byte_class[*p];
+    if (cls == 0) {
+      p++;
+      continue;
+    }
+    if (cls == 2) {
+      gsize n = utf8_sequence_length (p, end);
+      if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+        g_string_append_len (out, (const char *) run, p - run);
+        g_string_append (out, p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+        p += 3;
+        run = p;
+      } else if (n == 0) {
+        g_string_append_len (out, (const char *) run, p - run);
+        g_string_append (out, "\\ufffd");
+        p++;
+        run = p;
+      } else {
+        p += n;
+      }
+      continue;
+    }
+    g_string_append_len (out, (const char *) run, p - run);
+    switch (*p) {
+    case '"': g_string_append_len (out, "\\\"", 2); break;
+    case '\\': g_string_append_len (out, "\\\\", 2); break;
+    case '\b': g_string_append_len (out, "\\b", 2); break;
+    case '\f': g_string_append_len (out, "\\f", 2); break;
+    case '\n': g_string_append_len (out, "\\n", 2); break;
+    case '\r': g_string_append_len (out, "\\r", 2); break;
+    case '\t': g_string_append_len (out, "\\t", 2); break;
+    default: {
+      char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xF] };
+      g_string_append_len (out, esc, 6);
+    }
+    }
+    p++;
+    run = p;
+  }
+  g_string_append_len (out, (const char *) run, p - run);
+  g_string_append_c (out, '"');
+}
+
+const char *
+alger_json_format_double (double value, char *buf)
+{
+  char digits[32];
+  char tmp[40];
+  int n_digits = 0;
+  int exponent = 0;
+  int decpt;
+  char *o = buf;
+  const char *e;
+
+  if (!isfinite (value)) {
+    strcpy (buf, isnan (value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"));
+    return buf;
+  }
+  if (value == 0) {
+    strcpy (buf, signbit (value) ? "-0.0" : "0.0");
+    return buf;
+  }
+  if (value < 0) {
+    *o++ = '-';
+    value = -value;
+  }
+  /* shortest precision that reads back exactly */
+  for (int prec = 1; prec <= 17; prec++) {
+    g_snprintf (tmp, sizeof tmp, "%.*e", prec - 1, value);
+    if (prec == 17 || g_ascii_strtod (tmp, NULL) == value)
+      break;
+  }
+  /* tmp is "d[.ddd]e[+-]XX"; the C locale is not guaranteed, so skip any separator */
+  for (const char *c = tmp; *c != '\0' && *c != 'e'; c++)
+    if (g_ascii_isdigit (*c))
+      digits[n_digits++] = *c;
+  e = strchr (tmp, 'e');
+  exponent = e != NULL ? atoi (e + 1) : 0;
+  while (n_digits > 1 && digits[n_digits - 1] == '0')
+    n_digits--;
+  decpt = exponent + 1;
+
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) {
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = decpt; i < 0; i++)
+        *o++ = '0';
+      memcpy (o, digits, n_digits);
+      o += n_digits;
+    } else if (n_digits <= decpt) {
+      memcpy (o, digits, n_digits);
+      o += n_digits;
+      for (int i = n_digits; i < decpt; i++)
+        *o++ = '0';
+      *o++ = '.';
+      *o++ = '0';
+    } else {
+      memcpy (o, digits, decpt);
+      o += decpt;
+      *o++ = '.';
+      memcpy (o, digits + decpt, n_digits - decpt);
+      o += n_digits - decpt;
+    }
+    *o = '\0';
+  } else {
+    *o++ = digits[0];
+    if (n_digits > 1) {
+      *o++ = '.';
+      memcpy (o, digits + 1, n_digits - 1);
+      o += n_digits - 1;
+    }
+    g_snprintf (o, 8, "e%c%02d", exponent < 0 ? '-' : '+', ABS (exponent));
+  }
+  return buf;
+}
+
+static void
+append_object (GString *out, JsonObject *obj)
+{
+  JsonObjectIter iter;
+  const char *name = NULL;
+  JsonNode *member = NULL;
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &name, &member)) {
+    if (!first)
+      g_string_append_c (out, ',');
+    first = FALSE;
+    alger_json_append_string (out, name, -1);
+    g_string_append_c (out, ':');
+    alger_json_append_node (out, member);
+  }
+  g_string_append_c (out, '}');
+}
+
+void
+alger_json_append_node (GString *out, JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  if (node == NULL) {
+    g_string_append_len (out, "null", 4);
+    return;
+  }
+  switch (json_node_get_node_type (node)) {
+  case JSON_NODE_OBJECT: {
+    JsonObject *obj = json_node_get_object (node);
+    if (obj == NULL)
+      g_string_append_len (out, "null", 4);
+    else
+      append_object (out, obj);
+    break;
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *array = json_node_get_array (node);
+    guint n = array != NULL ? json_array_get_length (array) : 0;
+    if (array == NULL) {
+      g_string_append_len (out, "null", 4);
+      break;
+    }
+    g_string_append_c (out, '[');
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      alger_json_append_node (out, json_array_get_element (array, i));
+    }
+    g_string_append_c (out, ']');
+    break;
+  }
+  case JSON_NODE_NULL:
+    g_string_append_len (out, "null", 4);
+    break;
+  case JSON_NODE_VALUE: {
+    GType type = json_node_get_value_type (node);
+    if (type == G_TYPE_INT64) {
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+    } else if (type == G_TYPE_DOUBLE) {
+      double d = json_node_get_double (node);
+      char buf[32];
+      if (isfinite (d))
+        g_string_append (out, alger_json_format_double (d, buf));
+      else
+        g_string_append_len (out, "null", 4);
+    } else if (type == G_TYPE_BOOLEAN) {
+      if (json_node_get_boolean (node))
+        g_string_append_len (out, "true", 4);
+      else
+        g_string_append_len (out, "false", 5);
+    } else if (type == G_TYPE_STRING) {
+      alger_json_append_string (out, json_node_get_string (node), -1);
+    } else {
+      g_string_append_len (out, "null", 4);
+    }
+    break;
+  }
+  default:
+    g_string_append_len (out, "null", 4);
+  }
+}

@@ -1,0 +1,34 @@
+/* alger-json-text.h: strict JSON text reader and compact writer for the wire */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* deepest nesting the reader accepts (Python's json gives up around 1000) */
+#define ALGER_JSON_MAX_DEPTH 512
+
+/* Parse one JSON text (RFC 8259, nothing more: no comments, no single quotes, no
+ * trailing commas, no NaN/Infinity, no raw control characters, no trailing garbage).
+ * Unlike json-glib 1.6 it never wraps integers: an integer literal outside gint64
+ * becomes a double node and, when @big_ints is not NULL, that node is appended to it
+ * (borrowed pointers) so callers can tell it from a real double. Lone UTF-16
+ * surrogates in \u escapes become U+FFFD; "\u0000" is refused (GLib strings end at
+ * NUL, so it would silently truncate). Duplicate keys: the last one wins.
+ * Fails with ALGER_ERROR_INVALID_ARGS, message "offset N: reason". */
+JsonNode *alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **error);
+
+/* append @s as a quoted JSON string literal: escapes '"', '\\', control characters,
+ * DEL and U+2028/U+2029; other UTF-8 goes through raw; bytes that are not valid
+ * UTF-8 become \ufffd. @length -1 means NUL-terminated. */
+void alger_json_append_string (GString *out, const char *s, gssize length);
+
+/* append @node compactly (members in insertion order); doubles use the shortest text
+ * that reads back to the same double, in Python's repr() layout (1.0, 1e-05, 1e+16);
+ * non-finite doubles become null. A NULL node is written as null. */
+void alger_json_append_node (GString *out, JsonNode *node);
+
+/* format a finite double as Python's repr() would; @buf needs 32 bytes */
+const char *alger_json_format_double (double value, char *buf);
+
+G_END_DECLS

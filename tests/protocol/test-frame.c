@@ -1,0 +1,604 @@
+/* test-frame.c: the frame codec, table-driven (json-glib tests/invalid.c style) */
+#include "config.h"
+
+#include <string.h>
+
+#include "alger-error.h"
+#include "alger-frame.h"
+#include "alger-json-text.h"
+
+/* a frame around @content_literal (already a JSON literal) */
+#define FRAME(content_literal) "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":" content_literal "}"
+
+typedef struct {
+  const char *path;
+  const char *data;
+  gssize length; /* -1: strlen */
+  const char *message;
+} InvalidCase;
+
+static const InvalidCase invalid_cases[] = {
+  /* UTF-8: only binary frames can carry it (libsoup closes text frames with 1007) */
+  { "utf8/ff", "\xff\xfe", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/truncated", "{\"id\":\"\xc3\"}", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/overlong", "{\"a\":\"\xc0\xaf\"}", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/surrogate", "{\"a\":\"\xed\xa0\x80\"}", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/bad-after-nul", "{\0\xff", 3, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  /* not JSON */
+  { "json/empty", "", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/blank", "  \n ", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/word", "hello", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/truncated", "{\"id\":1,", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/trailing-garbage", FRAME ("\"{}\"") " x", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/two-values", FRAME ("\"{}\"") "{}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/single-quotes", "{'id':1,'requestId':0,'type':100,'content':'{}'}", -1,
+    ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/comment", "/* c */" FRAME ("\"{}\""), -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/trailing-comma", "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":\"{}\",}", -1,
+    ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/bare-key", "{id:1}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/nan", "{\"id\":NaN}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/infinity", "{\"id\":Infinity}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/huge-double", "{\"id\":1e400}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/non-finite-extra-member", FRAME ("\"{}\",\"n\":1e999999999"), -1,
+    ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/hex", "{\"id\":0x10}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/plus", "{\"id\":+1}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/leading-dot", "{\"id\":.5}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/trailing-dot", "{\"id\":1.}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/control-char", "{\"a\":\"x\x01y\"}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/bad-escape", "{\"a\":\"\\x41\"}", -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/escaped-nul", FRAME ("\"\\u0000\""), -1, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/raw-nul", "{\"id\":1\0}", 9, ALGER_FRAME_ERROR_NOT_JSON },
+  { "json/bom", "\xef\xbb\xbf" FRAME ("\"{}\""), -1, ALGER_FRAME_ERROR_NOT_JSON },
+  /* not an object */
+  { "object/array", "[1,2]", -1, ALGER_FRAME_ERROR_NOT_OBJECT },
+  { "object/number", "42", -1, ALGER_FRAME_ERROR_NOT_OBJECT },
+  { "object/string", "\"{}\"", -1, ALGER_FRAME_ERROR_NOT_OBJECT },
+  { "object/null", "null", -1, ALGER_FRAME_ERROR_NOT_OBJECT },
+  { "object/true", " true ", -1, ALGER_FRAME_ERROR_NOT_OBJECT },
+  /* id */
+  { "id/missing", "{\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/null", "{\"id\":null,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/true", "{\"id\":true,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/false", "{\"id\":false,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/float", "{\"id\":1.5,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/tiny-float", "{\"id\":1e-300,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/array", "{\"id\":[1],\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/object", "{\"id\":{},\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/over-max", "{\"id\":9223372036854775808,\"requestId\":0,\"type\":100,\"content\":\"{}\"}",
+    -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/under-min", "{\"id\":-9223372036854775809,\"requestId\":0,\"type\":100,\"content\":\"{}\"}",
+    -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/way-over", "{\"id\":123456789012345678901234567890,\"requestId\":0,\"type\":100,"
+    "\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/double-2^63", "{\"id\":9.223372036854775808e18,\"requestId\":0,\"type\":100,"
+    "\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/double-1e19", "{\"id\":1e19,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-over-max", "{\"id\":\"9223372036854775808\",\"requestId\":0,\"type\":100,"
+    "\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-under-min", "{\"id\":\"-9223372036854775809\",\"requestId\":0,\"type\":100,"
+    "\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-empty", "{\"id\":\"\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-blank", "{\"id\":\"  \",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-sign-only", "{\"id\":\"-\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-word", "{\"id\":\"abc\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-float", "{\"id\":\"3.0\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-hex", "{\"id\":\"0x10\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-underscore", "{\"id\":\"1_0\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-inner-space", "{\"id\":\"1 0\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-double-sign", "{\"id\":\"--1\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "id/string-arabic-digit", "{\"id\":\"\xd9\xa3\",\"requestId\":0,\"type\":100,\"content\":\"{}\"}",
+    -1, ALGER_FRAME_ERROR_BAD_ID },
+  /* requestId and type, and the order of the checks */
+  { "request-id/missing", "{\"id\":1,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "request-id/bool", "{\"id\":1,\"requestId\":true,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "request-id/float", "{\"id\":1,\"requestId\":0.5,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "request-id/over-max", "{\"id\":1,\"requestId\":9223372036854775808,\"type\":100,"
+    "\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "request-id/wrong-case", "{\"id\":1,\"requestid\":0,\"type\":100,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "type/missing", "{\"id\":1,\"requestId\":0,\"content\":\"{}\"}", -1, ALGER_FRAME_ERROR_BAD_TYPE },
+  { "type/string-word", "{\"id\":1,\"requestId\":0,\"type\":\"login\",\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_TYPE },
+  { "type/float", "{\"id\":1,\"requestId\":0,\"type\":100.25,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_TYPE },
+  { "type/null", "{\"id\":1,\"requestId\":0,\"type\":null,\"content\":\"{}\"}", -1,
+    ALGER_FRAME_ERROR_BAD_TYPE },
+  { "order/id-before-request-id", "{\"id\":true,\"requestId\":true,\"type\":true}", -1,
+    ALGER_FRAME_ERROR_BAD_ID },
+  { "order/request-id-before-type", "{\"id\":1,\"requestId\":true,\"type\":true}", -1,
+    ALGER_FRAME_ERROR_BAD_REQUEST_ID },
+  { "order/type-before-content", "{\"id\":1,\"requestId\":1,\"type\":true}", -1,
+    ALGER_FRAME_ERROR_BAD_TYPE },
+  /* content: missing counts as not a string (servers and the dashboard always send it) */
+  { "content/missing", "{\"id\":1,\"requestId\":0,\"type\":100}", -1,
+    ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/null", FRAME ("null"), -1, ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/number", FRAME ("42"), -1, ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/bool", FRAME ("false"), -1, ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/object", FRAME ("{\"username\":\"admin\"}"), -1,
+    ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/array", FRAME ("[]"), -1, ALGER_FRAME_ERROR_CONTENT_NOT_STRING },
+  { "content/invalid-json", FRAME ("\"{\\\"a\\\":\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/word", FRAME ("\"hello\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/blank", FRAME ("\"  \""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/single-quotes", FRAME ("\"{'a':1}\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/trailing", FRAME ("\"{} {}\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/escaped-nul", FRAME ("\"{\\\"a\\\":\\\"\\\\u0000\\\"}\""), -1,
+    ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/big-double", FRAME ("\"{\\\"a\\\":1e999}\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_JSON },
+  { "content/array-json", FRAME ("\"[1,2]\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT },
+  { "content/number-json", FRAME ("\"1\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT },
+  { "content/string-json", FRAME ("\"\\\"x\\\"\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT },
+  { "content/null-json", FRAME ("\"null\""), -1, ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT },
+};
+
+static void
+test_parse_invalid (gconstpointer user_data)
+{
+  const InvalidCase *c = user_data;
+  gsize length = c->length < 0 ? strlen (c->data) : (gsize) c->length;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerFrame) frame = alger_frame_parse (c->data, length, &error);
+
+  g_assert_null (frame);
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL);
+  g_assert_cmpstr (error->message, ==, c->message);
+}
+
+typedef struct {
+  const char *path;
+  const char *data;
+  gint64 id;
+  gint64 request_id;
+  gint64 type;
+  const char *content; /* compact JSON of the parsed content */
+} ValidCase;
+
+static const ValidCase valid_cases[] = {
+  { "login", FRAME ("\"{\\\"username\\\":\\\"admin\\\",\\\"password\\\":\\\"admin\\\"}\""), 1, 0, 100,
+    "{\"username\":\"admin\",\"password\":\"admin\"}" },
+  { "dashboard-102", "{\"id\":1,\"requestId\":1,\"type\":102,\"content\":\"{}\"}", 1, 1, 102, "{}" },
+  { "python-spacing", "{\"id\": 3, \"requestId\": 3, \"type\": 106, \"content\": \"{\\\"executionId\\\": \\\"x\\\"}\"}",
+    3, 3, 106, "{\"executionId\":\"x\"}" },
+  { "whitespace", " \t\r\n{ \"id\" : 1 , \"requestId\" : 0 , \"type\" : 100 , \"content\" : \"{}\" }\n",
+    1, 0, 100, "{}" },
+  { "member-order", "{\"content\":\"{}\",\"type\":7,\"requestId\":8,\"id\":9}", 9, 8, 7, "{}" },
+  { "extra-members", "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":\"{}\",\"x\":[1,{\"y\":null}]}",
+    1, 0, 100, "{}" },
+  { "duplicate-id-last-wins", "{\"id\":1,\"id\":2,\"requestId\":0,\"type\":100,\"content\":\"{}\"}", 2,
+    0, 100, "{}" },
+  { "content-empty", FRAME ("\"\""), 1, 0, 100, "{}" },
+  { "content-padded", FRAME ("\" \\n{ } \\t\""), 1, 0, 100, "{}" },
+  { "content-nested", FRAME ("\"{\\\"a\\\":[1,2.5,{\\\"b\\\":null}],\\\"c\\\":true}\""), 1, 0, 100,
+    "{\"a\":[1,2.5,{\"b\":null}],\"c\":true}" },
+  { "content-unicode", FRAME ("\"{\\\"s\\\":\\\"\\\\u00e9\xe2\x9c\x93\\\\ud83d\\\\ude00\\\"}\""), 1, 0,
+    100, "{\"s\":\"\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80\"}" },
+  { "content-lone-surrogate", FRAME ("\"{\\\"s\\\":\\\"\\\\ud800x\\\\udc00\\\"}\""), 1, 0, 100,
+    "{\"s\":\"\xef\xbf\xbdx\xef\xbf\xbd\"}" },
+  { "content-big-int", FRAME ("\"{\\\"n\\\":123456789012345678901234567890}\""), 1, 0, 100,
+    "{\"n\":1.2345678901234568e+29}" },
+  { "string-ids", "{\"id\":\"3\",\"requestId\":\"4\",\"type\":\"103\",\"content\":\"{}\"}", 3, 4, 103,
+    "{}" },
+  { "string-ids-spaces", "{\"id\":\" 3\\n\",\"requestId\":\"\\t-4 \",\"type\":\"+103\",\"content\":\"{}\"}",
+    3, -4, 103, "{}" },
+  { "string-ids-leading-zeros", "{\"id\":\"007\",\"requestId\":\"-0\",\"type\":\"0100\",\"content\":\"{}\"}",
+    7, 0, 100, "{}" },
+  { "integral-doubles", "{\"id\":1.0,\"requestId\":-0.0,\"type\":1e2,\"content\":\"{}\"}", 1, 0, 100,
+    "{}" },
+  { "integral-double-exp", "{\"id\":2.5e1,\"requestId\":1E+3,\"type\":100.000,\"content\":\"{}\"}", 25,
+    1000, 100, "{}" },
+  { "double-below-2^63", "{\"id\":9.2233720368547748e18,\"requestId\":-9.223372036854775808e18,"
+    "\"type\":100,\"content\":\"{}\"}", G_GINT64_CONSTANT (9223372036854774784), G_MININT64, 100, "{}" },
+  { "int64-edges", "{\"id\":9223372036854775807,\"requestId\":-9223372036854775808,\"type\":0,"
+    "\"content\":\"{}\"}", G_MAXINT64, G_MININT64, 0, "{}" },
+  { "int64-edges-strings", "{\"id\":\"9223372036854775807\",\"requestId\":\"-9223372036854775808\","
+    "\"type\":\"-1\",\"content\":\"{}\"}", G_MAXINT64, G_MININT64, -1, "{}" },
+  { "unknown-type-parses", "{\"id\":5,\"requestId\":5,\"type\":150,\"content\":\"{}\"}", 5, 5, 150, "{}" },
+};
+
+static void
+test_parse_valid (gconstpointer user_data)
+{
+  const ValidCase *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerFrame) frame = alger_frame_parse (c->data, strlen (c->data), &error);
+  g_autofree char *content = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (frame);
+  g_assert_cmpint (frame->id, ==, c->id);
+  g_assert_cmpint (frame->request_id, ==, c->request_id);
+  g_assert_cmpint (frame->type, ==, c->type);
+  g_assert_nonnull (frame->content);
+  content = alger_json_object_to_string (frame->content);
+  g_assert_cmpstr (content, ==, c->content);
+  g_assert_cmpint (alger_frame_peek_id (c->data, strlen (c->data)), ==, c->id);
+}
+
+static void
+test_parse_deep_nesting (void)
+{
+  gsize depth = 100000;
+  g_autoptr(GString) s = g_string_new ("{\"id\":1,\"requestId\":0,\"type\":100,\"content\":\"{}\",\"x\":");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerFrame) frame = NULL;
+  g_autoptr(GString) ok = g_string_new ("{\"a\":");
+  g_autoptr(GString) outer = g_string_new (NULL);
+
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c (s, '[');
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c (s, ']');
+  g_string_append_c (s, '}');
+  frame = alger_frame_parse (s->str, s->len, &error);
+  g_assert_null (frame);
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL);
+  g_assert_cmpstr (error->message, ==, ALGER_FRAME_ERROR_NOT_JSON);
+  g_clear_error (&error);
+
+  /* a content just inside the limit parses */
+  for (guint i = 0; i < ALGER_JSON_MAX_DEPTH - 2; i++)
+    g_string_append_c (ok, '[');
+  for (guint i = 0; i < ALGER_JSON_MAX_DEPTH - 2; i++)
+    g_string_append_c (ok, ']');
+  g_string_append_c (ok, '}');
+  alger_frame_serialize_to (outer, 1, 0, 104, ok->str);
+  g_clear_pointer (&frame, alger_frame_free);
+  frame = alger_frame_parse (outer->str, outer->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (frame);
+}
+
+typedef struct {
+  const char *data;
+  gssize length;
+  gint64 id;
+} PeekCase;
+
+static void
+test_peek_id (void)
+{
+  static const PeekCase cases[] = {
+    { "{\"id\":7}", -1, 7 },
+    { "{\"id\":\"8\",\"requestId\":true}", -1, 8 },
+    { "{\"id\":9,\"content\":5}", -1, 9 },
+    { "{\"id\":true}", -1, -1 },
+    { "{\"id\":1.5}", -1, -1 },
+    { "{\"id\":9223372036854775808}", -1, -1 },
+    { "{}", -1, -1 },
+    { "[1]", -1, -1 },
+    { "{\"id\":3", -1, -1 },
+    { "\xff", -1, -1 },
+    { "", -1, -1 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gsize length = cases[i].length < 0 ? strlen (cases[i].data) : (gsize) cases[i].length;
+    g_assert_cmpint (alger_frame_peek_id (cases[i].data, length), ==, cases[i].id);
+  }
+}
+
+static void
+test_serialize_exact (void)
+{
+  gsize length = 0;
+  g_autofree char *a = alger_frame_serialize (1, 2, 200, NULL, &length);
+  g_autofree char *b = alger_frame_serialize (G_MAXINT64, G_MININT64, 395,
+                                              "{\"error\":\"incorrect message id\",\"expectedId\":4}",
+                                              NULL);
+  g_autofree char *c = alger_frame_serialize (3, 0, 207, "{\"s\":\"a\\\"b\\\\c\\n\"}", NULL);
+  g_autofree char *d = alger_frame_serialize (4, 0, 207, "{\"s\":\"\xe2\x80\xa8\xe2\x80\xa9\x7f\x01\"}",
+                                              NULL);
+  g_autofree char *e = alger_frame_serialize (5, 0, 207, "{\"s\":\"\xff\xc3\"}", NULL);
+
+  g_assert_cmpstr (a, ==, "{\"id\":1,\"requestId\":2,\"type\":200,\"content\":\"{}\"}");
+  g_assert_cmpuint (length, ==, strlen (a));
+  g_assert_cmpstr (b, ==,
+                   "{\"id\":9223372036854775807,\"requestId\":-9223372036854775808,\"type\":395,"
+                   "\"content\":\"{\\\"error\\\":\\\"incorrect message id\\\",\\\"expectedId\\\":4}\"}");
+  g_assert_cmpstr (c, ==,
+                   "{\"id\":3,\"requestId\":0,\"type\":207,"
+                   "\"content\":\"{\\\"s\\\":\\\"a\\\\\\\"b\\\\\\\\c\\\\n\\\"}\"}");
+  g_assert_cmpstr (d, ==,
+                   "{\"id\":4,\"requestId\":0,\"type\":207,"
+                   "\"content\":\"{\\\"s\\\":\\\"\\u2028\\u2029\\u007f\\u0001\\\"}\"}");
+  /* bytes that are not UTF-8 never reach the wire */
+  g_assert_cmpstr (e, ==,
+                   "{\"id\":5,\"requestId\":0,\"type\":207,"
+                   "\"content\":\"{\\\"s\\\":\\\"\\ufffd\\ufffd\\\"}\"}");
+}
+
+static const char *const roundtrip_strings[] = {
+  "",
+  "plain",
+  "quote \" and backslash \\ and slash /",
+  "\\\"\\\\\"\"",
+  "\b\f\n\r\t",
+  "\x01\x02\x03\x04\x05\x06\x07\x0b\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d"
+  "\x1e\x1f\x7f",
+  "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 \xe4\xb8\xad\xe6\x96\x87",
+  "line\xe2\x80\xa8separator\xe2\x80\xa9paragraph",
+  "</script><script>alert(1)</script>",
+  "{\"not\":\"parsed\"}",
+  "\\u0041 is not an escape here",
+};
+
+static void
+test_serialize_roundtrip (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (roundtrip_strings); i++) {
+    const char *s = roundtrip_strings[i];
+    g_autoptr(JsonObject) obj = json_object_new ();
+    g_autofree char *content = NULL;
+    g_autofree char *wire = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr(AlgerFrame) frame = NULL;
+    g_autoptr(GError) error = NULL;
+    gsize length = 0;
+    gint64 id = (gint64) i * 1000003 - 7;
+
+    json_object_set_string_member (obj, "s", s);
+    json_object_set_int_member (obj, "n", -(gint64) i);
+    json_object_set_double_member (obj, "d", 0.1 * (double) i);
+    content = alger_json_object_to_string (obj);
+    wire = alger_frame_serialize (id, id + 1, 200 + (gint64) i, content, &length);
+    g_assert_cmpuint (length, ==, strlen (wire));
+    /* compact, no raw control characters or line separators on the wire */
+    for (const char *p = wire; *p != '\0'; p++)
+      g_assert_cmpint ((guchar) *p, >=, 0x20);
+    g_assert_null (strstr (wire, "\xe2\x80\xa8"));
+    g_assert_null (strstr (wire, "\xe2\x80\xa9"));
+
+    frame = alger_frame_parse (wire, length, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (frame->id, ==, id);
+    g_assert_cmpint (frame->request_id, ==, id + 1);
+    g_assert_cmpint (frame->type, ==, 200 + (gint64) i);
+    g_assert_cmpstr (json_object_get_string_member (frame->content, "s"), ==, s);
+    g_assert_cmpint (json_object_get_int_member (frame->content, "n"), ==, -(gint64) i);
+    g_assert_cmpfloat (json_object_get_double_member (frame->content, "d"), ==, 0.1 * (double) i);
+    again = alger_json_object_to_string (frame->content);
+    g_assert_cmpstr (again, ==, content);
+
+    /* json-glib reads what we write */
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_assert_true (json_parser_load_from_data (parser, wire, (gssize) length, &error));
+      g_assert_no_error (error);
+    }
+  }
+}
+
+typedef struct {
+  double value;
+  const char *text;
+} DoubleCase;
+
+/* expected texts are Python's repr() */
+static void
+test_format_double (void)
+{
+  static const DoubleCase cases[] = {
+    { 1.0, "1.0" },
+    { -1.0, "-1.0" },
+    { 0.0, "0.0" },
+    { -0.0, "-0.0" },
+    { 0.1, "0.1" },
+    { 0.5, "0.5" },
+    { 12.345, "12.345" },
+    { 100.0, "100.0" },
+    { 12243.0, "12243.0" },
+    { 0.0001, "0.0001" },
+    { 0.00001, "1e-05" },
+    { 1.5e-05, "1.5e-05" },
+    { 8.710262733302443e-08, "8.710262733302443e-08" },
+    { 1e15, "1000000000000000.0" },
+    { 1e16, "1e+16" },
+    { 9999999999999998.0, "9999999999999998.0" },
+    { 1234560000000.0, "1234560000000.0" },
+    { 123456789012345678.0, "1.2345678901234568e+17" },
+    { 5e-324, "5e-324" },
+    { 1.7976931348623157e308, "1.7976931348623157e+308" },
+    { 2.2250738585072014e-308, "2.2250738585072014e-308" },
+    { 1.0 / 3.0, "0.3333333333333333" },
+    { 2.0 / 3.0, "0.6666666666666666" },
+    { 29.99984, "29.99984" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char buf[32];
+    g_assert_cmpstr (alger_json_format_double (cases[i].value, buf), ==, cases[i].text);
+  }
+}
+
+static void
+test_error_content (void)
+{
+  g_autofree char *a = alger_frame_error_content ("Unsupported message type: 150");
+  g_autofree char *b = alger_frame_error_content ("user 'a\"b\\c\n' not found");
+  g_autofree char *c = alger_frame_error_content (NULL);
+
+  g_assert_cmpstr (a, ==, "{\"error\":\"Unsupported message type: 150\"}");
+  g_assert_cmpstr (b, ==, "{\"error\":\"user 'a\\\"b\\\\c\\n' not found\"}");
+  g_assert_cmpstr (c, ==, "{\"error\":\"\"}");
+}
+
+static void
+test_type_is_request (void)
+{
+  static const gint64 yes[] = { 100, 101, 102, 103, 104, 106, 107 };
+  static const gint64 no[] = { 0, -100, 99, 105, 108, 150, 200, 395, 396, G_MAXINT64, G_MININT64 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (yes); i++)
+    g_assert_true (alger_frame_type_is_request (yes[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (no); i++)
+    g_assert_false (alger_frame_type_is_request (no[i]));
+}
+
+typedef struct {
+  const char *data;
+  gssize length;
+  const char *payload;
+} AuditCase;
+
+static void
+test_audit_payload (void)
+{
+  static const AuditCase cases[] = {
+    /* as the original stored it */
+    { FRAME ("\"{\\\"username\\\":\\\"admin\\\",\\\"password\\\":\\\"admin\\\"}\""), -1,
+      "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":{\"username\":\"admin\",\"password\":\"admin\"}}" },
+    { "{\"id\": 3, \"requestId\": 0, \"type\": 102, \"content\": \"\"}", -1,
+      "{\"id\":3,\"requestId\":0,\"type\":102,\"content\":{}}" },
+    { "{\"content\":\"[1,2]\",\"id\":\"4\"}", -1, "{\"content\":[1,2],\"id\":\"4\"}" },
+    { FRAME ("\"{oops\""), -1, "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":\"{oops\"}" },
+    { FRAME ("7"), -1, "{\"id\":1,\"requestId\":0,\"type\":100,\"content\":7}" },
+    { "{\"id\":1}", -1, "{\"id\":1}" },
+    { "hello", -1, "\"hello\"" },
+    { "[1, 2]", -1, "\"[1, 2]\"" },
+    { "", -1, "\"\"" },
+    { "say \"hi\"\n", -1, "\"say \\\"hi\\\"\\n\"" },
+    { "\xff{\"id\":1}", -1, "\"\\ufffd{\\\"id\\\":1}\"" },
+    { "a\0b", 3, "\"a\\u0000b\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gsize length = cases[i].length < 0 ? strlen (cases[i].data) : (gsize) cases[i].length;
+    g_autofree char *payload = alger_frame_audit_payload (cases[i].data, length);
+    g_assert_cmpstr (payload, ==, cases[i].payload);
+  }
+}
+
+/* never crash, never leak, and whatever parses is self-consistent */
+static void
+check_any_input (const char *data, gsize length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerFrame) frame = alger_frame_parse (data, length, &error);
+  g_autofree char *audit = alger_frame_audit_payload (data, length);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gint64 peek = alger_frame_peek_id (data, length);
+
+  if (frame != NULL) {
+    g_autofree char *content = alger_json_object_to_string (frame->content);
+    g_autofree char *wire = NULL;
+    g_autoptr(AlgerFrame) again = NULL;
+    gsize wire_len = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (peek, ==, frame->id);
+    wire = alger_frame_serialize (frame->id, frame->request_id, frame->type, content, &wire_len);
+    again = alger_frame_parse (wire, wire_len, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (again->id, ==, frame->id);
+    g_assert_cmpint (again->request_id, ==, frame->request_id);
+    g_assert_cmpint (again->type, ==, frame->type);
+  } else {
+    g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL);
+  }
+  /* the audit payload is always JSON */
+  g_assert_true (json_parser_load_from_data (parser, audit, -1, NULL));
+}
+
+static void
+test_fuzz_random (void)
+{
+  static const char alphabet[] = "{}[]\",:\\ 0123456789-+.eEtrufalsn\"idrequestIdtypecontent\x01\xc3\xa9\xff";
+  guint iterations = g_test_slow () ? 200000 : 20000;
+
+  for (guint i = 0; i < iterations; i++) {
+    gsize length = (gsize) g_test_rand_int_range (0, 64);
+    g_autofree char *data = g_malloc (length + 1);
+    gboolean from_alphabet = g_test_rand_bit ();
+
+    for (gsize j = 0; j < length; j++)
+      data[j] = from_alphabet ? alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)]
+                              : (char) g_test_rand_int_range (0, 256);
+    data[length] = '\0';
+    check_any_input (data, length);
+  }
+}
+
+static void
+test_fuzz_mutations (void)
+{
+  static const char *const seeds[] = {
+    FRAME ("\"{\\\"username\\\":\\\"admin\\\",\\\"password\\\":\\\"admin\\\"}\""),
+    "{\"id\":\"12\",\"requestId\":12,\"type\":104,\"content\":\"{\\\"graph\\\":{\\\"a\\\":[1,2.5e3,null,true]}}\"}",
+    "{\"id\":1.0,\"requestId\":-0,\"type\":1e2,\"content\":\"\"}",
+  };
+  guint iterations = g_test_slow () ? 200000 : 20000;
+
+  for (guint i = 0; i < iterations; i++) {
+    const char *seed = seeds[i % G_N_ELEMENTS (seeds)];
+    g_autoptr(GString) s = g_string_new (seed);
+    guint n_mutations = (guint) g_test_rand_int_range (1, 4);
+
+    for (guint m = 0; m < n_mutations && s->len > 0; m++) {
+      gsize at = (gsize) g_test_rand_int_range (0, (gint32) s->len);
+      switch (g_test_rand_int_range (0, 4)) {
+      case 0:
+        s->str[at] = (char) g_test_rand_int_range (0, 256);
+        break;
+      case 1:
+        g_string_truncate (s, at);
+        break;
+      case 2:
+        g_string_erase (s, (gssize) at, 1);
+        break;
+      default:
+        g_string_insert_c (s, (gssize) at, "\"\\{}[]:,0-e."[g_test_rand_int_range (0, 12)]);
+      }
+    }
+    check_any_input (s->str, s->len);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/alger/frame/parse/invalid/%s", invalid_cases[i].path);
+    g_test_add_data_func (path, &invalid_cases[i], test_parse_invalid);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (valid_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/alger/frame/parse/valid/%s", valid_cases[i].path);
+    g_test_add_data_func (path, &valid_cases[i], test_parse_valid);
+  }
+  g_test_add_func ("/alger/frame/parse/deep-nesting", test_parse_deep_nesting);
+  g_test_add_func ("/alger/frame/peek-id", test_peek_id);
+  g_test_add_func ("/alger/frame/serialize/exact", test_serialize_exact);
+  g_test_add_func ("/alger/frame/serialize/roundtrip", test_serialize_roundtrip);
+  g_test_add_func ("/alger/frame/json/format-double", test_format_double);
+  g_test_add_func ("/alger/frame/error-content", test_error_content);
+  g_test_add_func ("/alger/frame/type-is-request", test_type_is_request);
+  g_test_add_func ("/alger/frame/audit-payload", test_audit_payload);
+  g_test_add_func ("/alger/frame/fuzz/random", test_fuzz_random);
+  g_test_add_func ("/alger/frame/fuzz/mutations", test_fuzz_mutations);
+
+  return g_test_run ();
+}
