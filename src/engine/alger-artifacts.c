@@ -1,0 +1,534 @@
+/* alger-artifacts.c: .npy/.png/.json/.txt writers for tracked outputs */
+#define G_LOG_DOMAIN "alger-artifacts"
+
+#include "config.h"
+
+#include "alger-artifacts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alger-describe.h"
+#include "alger-error.h"
+
+#define SAFE_NAME_MAX 200
+#define PNG_SIDE_MAX 1000000
+#define JSON_ARRAY_MAX_ELEMENTS 65536
+
+gboolean
+alger_artifacts_check_execution_id (const char *execution_id, GError **error)
+{
+  gsize len = execution_id != NULL ? strlen (execution_id) : 0;
+
+  if (len == 0 || len > 128) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                         "execution id must have 1 to 128 characters");
+    return FALSE;
+  }
+  for (gsize i = 0; i < len; i++) {
+    char c = execution_id[i];
+    if (!g_ascii_isalnum (c) && c != '-' && c != '_') {
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                   "execution id '%s' may only contain letters, digits, '-' and '_'",
+                   execution_id);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+char *
+alger_artifacts_safe_name (const char *name)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (const guchar *p = (const guchar *) name; *p != '\0'; p++) {
+    gboolean keep = g_ascii_isalnum (*p) || *p == '_' || *p == '-' ||
+                    (*p == '.' && p != (const guchar *) name);
+    if (keep)
+      g_string_append_c (out, (char) *p);
+    else
+      g_string_append_printf (out, "%%%02X", *p);
+  }
+  if (out->len == 0)
+    g_string_append_c (out, '%'); /* never produced by encoding, so no clash */
+  if (out->len > SAFE_NAME_MAX) {
+    g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, name, -1);
+    gsize cut = 150;
+
+    /* do not split a %XX triplet */
+    if (out->str[cut - 1] == '%')
+      cut -= 1;
+    else if (out->str[cut - 2] == '%')
+      cut -= 2;
+    g_string_truncate (out, cut);
+    g_string_append_printf (out, "~%.16s", hash);
+  }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+alger_artifacts_array_is_image (AlgerValue *value)
+{
+  guint ndim = 0;
+  const gsize *dims = NULL;
+  gsize h = 0, w = 0;
+
+  if (value == NULL || alger_value_get_kind (value) != ALGER_VALUE_ARRAY)
+    return FALSE;
+  ndim = alger_value_array_get_ndim (value);
+  dims = alger_value_array_get_shape (value);
+  if (ndim == 2) {
+    h = dims[0];
+    w = dims[1];
+  } else if (ndim == 3 && (dims[0] == 1 || dims[0] == 3)) {
+    h = dims[1];
+    w = dims[2];
+  } else {
+    return FALSE;
+  }
+  return h >= 1 && w >= 1 && h <= PNG_SIDE_MAX && w <= PNG_SIDE_MAX;
+}
+
+typedef gboolean (*WriteFunc) (FILE *fp, gpointer data, GError **error);
+
+static gboolean
+set_io_error (GError **error, int errsv, const char *what, const char *path)
+{
+  g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot %s %s: %s", what, path,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+/* write to a temporary file in the same folder, then rename over @path */
+static gboolean
+write_atomically (const char *path, WriteFunc func, gpointer data, GError **error)
+{
+  g_autofree char *tmpl = g_strdup_printf ("%s.XXXXXX", path);
+  FILE *fp = NULL;
+  int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0640);
+  gboolean ok = FALSE;
+
+  if (fd < 0)
+    return set_io_error (error, errno, "create", tmpl);
+  fp = fdopen (fd, "wb");
+  if (fp == NULL) {
+    set_io_error (error, errno, "open", tmpl);
+    close (fd);
+    g_unlink (tmpl);
+    return FALSE;
+  }
+  ok = func (fp, data, error);
+  if (fclose (fp) != 0 && ok)
+    ok = set_io_error (error, errno, "write", tmpl);
+  if (ok && g_rename (tmpl, path) != 0)
+    ok = set_io_error (error, errno, "rename", tmpl);
+  if (!ok)
+    g_unlink (tmpl);
+  return ok;
+}
+
+static gboolean
+write_all (FILE *fp, gconstpointer buf, gsize len, GError **error)
+{
+  if (len > 0 && fwrite (buf, 1, len, fp) != len) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot write file: %s",
+                 g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+npy_func (FILE *fp, gpointer data, GError **error)
+{
+  AlgerValue *array = data;
+  AlgerDType dtype = alger_value_array_get_dtype (array);
+  const gsize *dims = alger_value_array_get_shape (array);
+  guint ndim = alger_value_array_get_ndim (array);
+  g_autoptr(GString) hdr = g_string_new (NULL);
+  const char *descr = dtype == ALGER_DTYPE_UINT8 ? "|u1"
+                      : G_BYTE_ORDER == G_LITTLE_ENDIAN ? "<f4" : ">f4";
+  guint8 prefix[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
+  gsize total = 0;
+
+  g_string_append_printf (hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+  for (guint d = 0; d < ndim; d++)
+    g_string_append_printf (hdr, "%" G_GSIZE_FORMAT "%s", dims[d],
+                            (d + 1 < ndim || ndim == 1) ? ", " : "");
+  g_string_append (hdr, "), }");
+  /* pad with spaces and a newline so the data starts 64-byte aligned */
+  total = 10 + hdr->len + 1;
+  while (total % 64 != 0) {
+    g_string_append_c (hdr, ' ');
+    total++;
+  }
+  g_string_append_c (hdr, '\n');
+  prefix[8] = hdr->len & 0xff;
+  prefix[9] = (hdr->len >> 8) & 0xff;
+  if (!write_all (fp, prefix, sizeof (prefix), error) ||
+      !write_all (fp, hdr->str, hdr->len, error))
+    return FALSE;
+  return write_all (fp, alger_value_array_peek_data (array),
+                    alger_value_array_get_n_elements (array) * alger_dtype_get_size (dtype),
+                    error);
+}
+
+gboolean
+alger_artifacts_write_npy (const char *path, AlgerValue *array, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (array != NULL && alger_value_get_kind (array) == ALGER_VALUE_ARRAY,
+                        FALSE);
+  return write_atomically (path, npy_func, array, error);
+}
+
+typedef struct {
+  char message[256];
+} PngErrorState;
+
+static void
+png_error_cb (png_structp png, png_const_charp msg)
+{
+  PngErrorState *state = png_get_error_ptr (png);
+
+  g_strlcpy (state->message, msg, sizeof (state->message));
+  png_longjmp (png, 1);
+}
+
+static void
+png_warning_cb (png_structp png, png_const_charp msg)
+{
+  g_debug ("libpng: %s", msg);
+}
+
+static guint8
+to_pixel_f32 (float v)
+{
+  if (!(v > 0.f)) /* also NaN */
+    return 0;
+  if (v >= 1.f)
+    return 255;
+  return (guint8) lrintf (v * 255.f);
+}
+
+/* everything after setjmp lives here, so no local is live across a longjmp */
+static void
+write_png_rows (png_structp png, png_infop info, AlgerValue *array, guint8 *row)
+{
+  guint ndim = alger_value_array_get_ndim (array);
+  const gsize *dims = alger_value_array_get_shape (array);
+  gsize channels = ndim == 3 ? dims[0] : 1;
+  gsize h = ndim == 3 ? dims[1] : dims[0];
+  gsize w = ndim == 3 ? dims[2] : dims[1];
+  gsize plane = h * w;
+  gsize n = alger_value_array_get_n_elements (array);
+  gboolean is_f32 = alger_value_array_get_dtype (array) == ALGER_DTYPE_FLOAT32;
+  const float *f = alger_value_array_peek_data (array);
+  const guint8 *u = alger_value_array_peek_data (array);
+  guint scale = 1;
+
+  if (!is_f32) {
+    guint8 hi = 0;
+    for (gsize i = 0; i < n; i++)
+      hi = MAX (hi, u[i]);
+    scale = hi <= 1 ? 255 : 1;
+  }
+  png_set_IHDR (png, info, (png_uint_32) w, (png_uint_32) h, 8,
+                channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level (png, 3);
+  png_write_info (png, info);
+  for (gsize y = 0; y < h; y++) {
+    for (gsize x = 0; x < w; x++) {
+      for (gsize c = 0; c < channels; c++) {
+        gsize i = c * plane + y * w + x;
+        row[x * channels + c] = is_f32 ? to_pixel_f32 (f[i]) : (guint8) (u[i] * scale);
+      }
+    }
+    png_write_row (png, row);
+  }
+  png_write_end (png, NULL);
+}
+
+static gboolean
+png_func (FILE *fp, gpointer data, GError **error)
+{
+  AlgerValue *array = data;
+  const gsize *dims = alger_value_array_get_shape (array);
+  guint ndim = alger_value_array_get_ndim (array);
+  gsize channels = ndim == 3 ? dims[0] : 1;
+  gsize w = ndim == 3 ? dims[2] : dims[1];
+  g_autofree guint8 *row = g_malloc (w * channels);
+  PngErrorState state = { "" };
+  png_structp png = NULL;
+  png_infop info = NULL;
+
+  png = png_create_write_struct (PNG_LIBPNG_VER_STRING, &state, png_error_cb, png_warning_cb);
+  if (png == NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot create PNG writer");
+    return FALSE;
+  }
+  info = png_create_info_struct (png);
+  if (info == NULL || setjmp (png_jmpbuf (png))) {
+    png_destroy_write_struct (&png, &info);
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot write PNG: %s",
+                 state.message[0] != '\0' ? state.message : "out of memory");
+    return FALSE;
+  }
+  png_init_io (png, fp);
+  write_png_rows (png, info, array, row);
+  png_destroy_write_struct (&png, &info);
+  return TRUE;
+}
+
+gboolean
+alger_artifacts_write_png (const char *path, AlgerValue *array, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (!alger_artifacts_array_is_image (array)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                         "array is not image-like");
+    return FALSE;
+  }
+  return write_atomically (path, png_func, array, error);
+}
+
+static gboolean
+text_func (FILE *fp, gpointer data, GError **error)
+{
+  const char *text = data;
+
+  return write_all (fp, text, strlen (text), error);
+}
+
+/* nested lists for a C-order array, one dimension per level */
+static JsonNode *
+array_to_json_lists (AlgerValue *array, guint dim, gsize *pos)
+{
+  const gsize *dims = alger_value_array_get_shape (array);
+  gconstpointer data = alger_value_array_peek_data (array);
+  gboolean is_f32 = alger_value_array_get_dtype (array) == ALGER_DTYPE_FLOAT32;
+  JsonArray *arr = json_array_new ();
+  JsonNode *node = NULL;
+
+  for (gsize i = 0; i < dims[dim]; i++) {
+    if (dim + 1 < alger_value_array_get_ndim (array)) {
+      json_array_add_element (arr, array_to_json_lists (array, dim + 1, pos));
+    } else if (is_f32) {
+      double v = ((const float *) data)[(*pos)++];
+      if (isfinite (v))
+        json_array_add_double_element (arr, v);
+      else
+        json_array_add_null_element (arr);
+    } else {
+      json_array_add_int_element (arr, ((const guint8 *) data)[(*pos)++]);
+    }
+  }
+  node = json_node_init_array (json_node_alloc (), arr);
+  json_array_unref (arr);
+  return node;
+}
+
+static JsonNode *
+value_to_json (AlgerValue *value, const char *skip_key)
+{
+  switch (alger_value_get_kind (value)) {
+  case ALGER_VALUE_NONE:
+    return json_node_new (JSON_NODE_NULL);
+  case ALGER_VALUE_BOOL:
+    return json_node_init_boolean (json_node_alloc (), alger_value_get_bool (value));
+  case ALGER_VALUE_INT:
+    return json_node_init_int (json_node_alloc (), alger_value_get_int (value));
+  case ALGER_VALUE_FLOAT:
+    if (!isfinite (alger_value_get_float (value)))
+      return json_node_new (JSON_NODE_NULL);
+    return json_node_init_double (json_node_alloc (), alger_value_get_float (value));
+  case ALGER_VALUE_STRING:
+    return json_node_init_string (json_node_alloc (), alger_value_get_string (value));
+  case ALGER_VALUE_ARRAY: {
+    gsize pos = 0;
+    JsonObject *obj = NULL;
+    JsonNode *node = NULL;
+
+    if (alger_value_array_get_n_elements (value) <= JSON_ARRAY_MAX_ELEMENTS &&
+        alger_value_array_get_ndim (value) > 0)
+      return array_to_json_lists (value, 0, &pos);
+    obj = json_object_new ();
+    json_object_set_member (obj, "__ndarray__", alger_describe_summary (value));
+    node = json_node_init_object (json_node_alloc (), obj);
+    json_object_unref (obj);
+    return node;
+  }
+  case ALGER_VALUE_DICT: {
+    JsonObject *obj = json_object_new ();
+    JsonNode *node = NULL;
+
+    for (guint i = 0; i < alger_value_dict_get_size (value); i++) {
+      const char *key = alger_value_dict_get_key (value, i);
+      if (skip_key != NULL && g_strcmp0 (key, skip_key) == 0)
+        continue;
+      json_object_set_member (obj, key, value_to_json (alger_value_dict_get_value (value, i),
+                                                       NULL));
+    }
+    node = json_node_init_object (json_node_alloc (), obj);
+    json_object_unref (obj);
+    return node;
+  }
+  case ALGER_VALUE_LIST: {
+    JsonArray *arr = json_array_new ();
+    JsonNode *node = NULL;
+
+    for (guint i = 0; i < alger_value_list_get_length (value); i++)
+      json_array_add_element (arr, value_to_json (alger_value_list_get (value, i), NULL));
+    node = json_node_init_array (json_node_alloc (), arr);
+    json_array_unref (arr);
+    return node;
+  }
+  default:
+    return json_node_new (JSON_NODE_NULL);
+  }
+}
+
+/* Python's str() of a scalar */
+static char *
+scalar_to_text (AlgerValue *value)
+{
+  switch (alger_value_get_kind (value)) {
+  case ALGER_VALUE_STRING:
+    return g_strdup (alger_value_get_string (value));
+  case ALGER_VALUE_INT:
+    return g_strdup_printf ("%" G_GINT64_FORMAT, alger_value_get_int (value));
+  case ALGER_VALUE_FLOAT:
+    return alger_describe_format_float (alger_value_get_float (value));
+  case ALGER_VALUE_BOOL:
+    return g_strdup (alger_value_get_bool (value) ? "True" : "False");
+  default:
+    return g_strdup ("None");
+  }
+}
+
+typedef struct {
+  const char *outputs_dir;
+  const char *execution_id;
+  char *rel_dir;  /* <executionId>/<kind> */
+  char *abs_dir;
+  char *safe_id;
+} Target;
+
+/* writes one file; returns {path, format, size} or NULL */
+static JsonObject *
+write_one (Target *t, const char *ext, WriteFunc func, gpointer data, GError **error)
+{
+  g_autofree char *file = g_strdup_printf ("%s.%s", t->safe_id, ext);
+  g_autofree char *abs = g_build_filename (t->abs_dir, file, NULL);
+  g_autofree char *rel = g_build_filename (t->rel_dir, file, NULL);
+  JsonObject *obj = NULL;
+  GStatBuf st;
+
+  if (!write_atomically (abs, func, data, error))
+    return NULL;
+  if (g_stat (abs, &st) != 0) {
+    set_io_error (error, errno, "stat", abs);
+    return NULL;
+  }
+  obj = json_object_new ();
+  json_object_set_string_member (obj, "path", rel);
+  json_object_set_string_member (obj, "format", ext);
+  json_object_set_int_member (obj, "size", st.st_size);
+  return obj;
+}
+
+static JsonObject *
+write_array (Target *t, AlgerValue *array, GError **error)
+{
+  if (alger_artifacts_array_is_image (array))
+    return write_one (t, "png", png_func, array, error);
+  return write_one (t, "npy", npy_func, array, error);
+}
+
+static JsonObject *
+write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = value_to_json (value, skip_key);
+  g_autofree char *text = NULL;
+  g_autofree char *with_nl = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  with_nl = g_strconcat (text, "\n", NULL);
+  return write_one (t, "json", text_func, with_nl, error);
+}
+
+GPtrArray *
+alger_artifacts_write (const char *outputs_dir,
+                       const char *execution_id,
+                       const char *kind,
+                       const char *node_id,
+                       AlgerValue *value,
+                       GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autofree char *safe_kind = NULL;
+  g_autoptr(JsonObject) art = NULL;
+  Target t = { outputs_dir, execution_id, NULL, NULL, NULL };
+  AlgerValue *image = NULL;
+
+  g_return_val_if_fail (outputs_dir != NULL, NULL);
+  g_return_val_if_fail (node_id != NULL, NULL);
+  g_return_val_if_fail (value != NULL, NULL);
+
+  if (!alger_artifacts_check_execution_id (execution_id, error))
+    return NULL;
+  safe_kind = alger_artifacts_safe_name (kind != NULL ? kind : "unknown");
+  t.safe_id = alger_artifacts_safe_name (node_id);
+  t.rel_dir = g_build_filename (execution_id, safe_kind, NULL);
+  t.abs_dir = g_build_filename (outputs_dir, t.rel_dir, NULL);
+  if (g_mkdir_with_parents (t.abs_dir, 0750) != 0) {
+    set_io_error (error, errno, "create folder", t.abs_dir);
+  } else {
+    switch (alger_value_get_kind (value)) {
+    case ALGER_VALUE_ARRAY:
+      art = write_array (&t, value, error);
+      break;
+    case ALGER_VALUE_DICT:
+      image = alger_value_dict_get (value, "_image");
+      if (image != NULL && alger_value_get_kind (image) == ALGER_VALUE_ARRAY) {
+        g_autoptr(JsonObject) meta = write_json (&t, value, "_image", error);
+        if (meta != NULL)
+          art = write_array (&t, image, error);
+        if (art != NULL)
+          json_object_set_object_member (art, "metadata", g_steal_pointer (&meta));
+      } else {
+        art = write_json (&t, value, NULL, error);
+      }
+      break;
+    case ALGER_VALUE_LIST:
+      art = write_json (&t, value, NULL, error);
+      break;
+    default: {
+      g_autofree char *text = scalar_to_text (value);
+      art = write_one (&t, "txt", text_func, text, error);
+      break;
+    }
+    }
+  }
+  g_free (t.rel_dir);
+  g_free (t.abs_dir);
+  g_free (t.safe_id);
+  if (art == NULL)
+    return NULL;
+  json_object_set_string_member (art, "executionId", execution_id);
+  g_ptr_array_add (out, json_node_init_object (json_node_alloc (), art));
+  return g_steal_pointer (&out);
+}

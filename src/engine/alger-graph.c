@@ -1,0 +1,755 @@
+/* alger-graph.c: graph reading, validation and Kahn/DFS order
+ *
+ * Everything here is iterative and O(V+E): graphs of 100,000 nodes or a
+ * 5,000-deep chain must not overflow the stack of a worker thread.
+ */
+#define G_LOG_DOMAIN "alger-graph"
+
+#include "config.h"
+
+#include "alger-graph.h"
+
+#include "alger-describe.h"
+#include "alger-error.h"
+
+typedef struct {
+  char *id;
+  char *kind_name; /* nullable */
+  const AlgerNodeKind *kind;
+  JsonObject *params;
+  gboolean track;
+} AlgerGraphNode;
+
+struct _AlgerGraph {
+  gatomicrefcount ref_count;
+  AlgerGraphNode *nodes;
+  guint n_nodes;
+  GHashTable *index; /* id -> index + 1 */
+
+  /* first edge naming an unknown node (validation step 1), else NULL */
+  char *missing_src;
+  char *missing_tgt;
+
+  /* deduplicated adjacency in CSR form, in edge order */
+  guint *pred_off; /* n_nodes + 1 */
+  guint *preds;
+  const char **pred_ids; /* per node: its preds' ids then NULL, at pred_off[i] + i */
+  guint *succ_off;
+  guint *succs;
+};
+
+static void
+alger_graph_free (AlgerGraph *graph)
+{
+  for (guint i = 0; i < graph->n_nodes; i++) {
+    g_free (graph->nodes[i].id);
+    g_free (graph->nodes[i].kind_name);
+    g_clear_pointer (&graph->nodes[i].params, json_object_unref);
+  }
+  g_free (graph->nodes);
+  g_clear_pointer (&graph->index, g_hash_table_unref);
+  g_free (graph->missing_src);
+  g_free (graph->missing_tgt);
+  g_free (graph->pred_off);
+  g_free (graph->preds);
+  g_free (graph->pred_ids);
+  g_free (graph->succ_off);
+  g_free (graph->succs);
+  g_free (graph);
+}
+
+AlgerGraph *
+alger_graph_ref (AlgerGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+  g_atomic_ref_count_inc (&graph->ref_count);
+  return graph;
+}
+
+void
+alger_graph_unref (AlgerGraph *graph)
+{
+  g_return_if_fail (graph != NULL);
+  if (g_atomic_ref_count_dec (&graph->ref_count))
+    alger_graph_free (graph);
+}
+
+/* Python's str() of a JSON scalar, as the original converted ids;
+ * NULL for null, objects and arrays */
+static char *
+scalar_to_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  switch (json_node_get_value_type (node)) {
+  case G_TYPE_STRING:
+    return g_strdup (json_node_get_string (node));
+  case G_TYPE_INT64:
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  case G_TYPE_DOUBLE:
+    return alger_describe_format_float (json_node_get_double (node));
+  case G_TYPE_BOOLEAN:
+    return g_strdup (json_node_get_boolean (node) ? "True" : "False");
+  default:
+    return NULL;
+  }
+}
+
+static JsonNode *
+member_or_null (JsonObject *obj, const char *name)
+{
+  JsonNode *node = NULL;
+
+  if (obj == NULL)
+    return NULL;
+  node = json_object_get_member (obj, name);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static char *
+read_kind (JsonObject *data, JsonObject *node)
+{
+  JsonNode *cands[] = {
+    member_or_null (data, "kind"),
+    member_or_null (data, "type"),
+    member_or_null (node, "kind"),
+    member_or_null (node, "type"),
+  };
+
+  /* python's `a or b or ...`: empty strings fall through */
+  for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
+    g_autofree char *s = scalar_to_string (cands[i]);
+    if (s != NULL && s[0] != '\0')
+      return g_steal_pointer (&s);
+  }
+  return NULL;
+}
+
+static gboolean
+parse_flag (JsonNode *node)
+{
+  const char *yes[] = { "true", "1", "yes", "on" };
+  const char *s = NULL;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  switch (json_node_get_value_type (node)) {
+  case G_TYPE_BOOLEAN:
+    return json_node_get_boolean (node);
+  case G_TYPE_INT64:
+    return json_node_get_int (node) != 0;
+  case G_TYPE_DOUBLE:
+    return json_node_get_double (node) != 0.0;
+  case G_TYPE_STRING:
+    s = json_node_get_string (node);
+    for (guint i = 0; i < G_N_ELEMENTS (yes); i++) {
+      if (g_ascii_strcasecmp (s, yes[i]) == 0)
+        return TRUE;
+    }
+    /* false/0/no/off and anything unrecognised: never write files by accident */
+    return FALSE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean
+read_track (JsonObject *data, JsonObject *node)
+{
+  JsonNode *cands[] = {
+    member_or_null (data, "trackOutput"),
+    member_or_null (data, "track_output"),
+    member_or_null (node, "trackOutput"),
+    member_or_null (node, "track_output"),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
+    if (cands[i] != NULL)
+      return parse_flag (cands[i]);
+  }
+  return FALSE;
+}
+
+static gboolean
+read_node (AlgerGraph *graph, JsonNode *jnode, AlgerGraphNode *out, GError **error)
+{
+  JsonObject *obj = NULL;
+  JsonObject *data = NULL;
+  JsonNode *params = NULL;
+  g_autofree char *id = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (jnode)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                         "Each node must be an object.");
+    return FALSE;
+  }
+  obj = json_node_get_object (jnode);
+  id = scalar_to_string (member_or_null (obj, "id"));
+  if (id == NULL || id[0] == '\0') {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                         "Each node must have a non-empty string 'id'.");
+    return FALSE;
+  }
+  if (g_hash_table_contains (graph->index, id)) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Duplicate node id '%s'.", id);
+    return FALSE;
+  }
+  if (member_or_null (obj, "data") != NULL && JSON_NODE_HOLDS_OBJECT (member_or_null (obj, "data")))
+    data = json_object_get_object_member (obj, "data");
+
+  params = member_or_null (data, "params");
+  if (params == NULL)
+    params = member_or_null (obj, "params");
+  if (params != NULL && !JSON_NODE_HOLDS_OBJECT (params)) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Node '%s' params must be a dict.", id);
+    return FALSE;
+  }
+  out->params = params != NULL ? json_object_ref (json_node_get_object (params))
+                               : json_object_new ();
+  out->kind_name = read_kind (data, obj);
+  out->kind = out->kind_name != NULL ? alger_node_kind_lookup (out->kind_name) : NULL;
+  out->track = read_track (data, obj);
+  out->id = g_steal_pointer (&id);
+  return TRUE;
+}
+
+static JsonArray *
+get_array_member (JsonObject *obj, const char *name, GError **error)
+{
+  JsonNode *node = member_or_null (obj, name);
+
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (node)) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Graph '%s' must be a list.", name);
+    return NULL;
+  }
+  return json_node_get_array (node);
+}
+
+/* builds the deduplicated CSR adjacency from resolved edges (pairs src, tgt) */
+static void
+build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
+{
+  guint n = graph->n_nodes;
+  g_autofree guint64 *keys = g_new (guint64, MAX (n_edges, 1));
+  g_autofree gboolean *keep = g_new0 (gboolean, MAX (n_edges, 1));
+  g_autofree guint *fill = g_new0 (guint, n + 1);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint n_kept = 0;
+
+  graph->pred_off = g_new0 (guint, n + 1);
+  graph->succ_off = g_new0 (guint, n + 1);
+  for (guint e = 0; e < n_edges; e++) {
+    guint s = edges[2 * e];
+    guint t = edges[2 * e + 1];
+
+    keys[e] = ((guint64) s << 32) | t;
+    if (!g_hash_table_add (seen, &keys[e]))
+      continue;
+    keep[e] = TRUE;
+    n_kept++;
+    graph->pred_off[t + 1]++;
+    graph->succ_off[s + 1]++;
+  }
+  for (guint i = 0; i < n; i++) {
+    graph->pred_off[i + 1] += graph->pred_off[i];
+    graph->succ_off[i + 1] += graph->succ_off[i];
+  }
+  graph->preds = g_new (guint, MAX (n_kept, 1));
+  graph->succs = g_new (guint, MAX (n_kept, 1));
+  graph->pred_ids = g_new0 (const char *, n_kept + n);
+  for (guint e = 0; e < n_edges; e++) {
+    guint s = edges[2 * e];
+    guint t = edges[2 * e + 1];
+    guint k = 0;
+
+    if (!keep[e])
+      continue;
+    k = graph->pred_off[t] + fill[t];
+    graph->preds[k] = s;
+    graph->pred_ids[k + t] = graph->nodes[s].id;
+    fill[t]++;
+  }
+  memset (fill, 0, sizeof (guint) * (n + 1));
+  for (guint e = 0; e < n_edges; e++) {
+    guint s = edges[2 * e];
+
+    if (!keep[e])
+      continue;
+    graph->succs[graph->succ_off[s] + fill[s]] = edges[2 * e + 1];
+    fill[s]++;
+  }
+}
+
+static gboolean
+read_edges (AlgerGraph *graph, JsonArray *edges, GError **error)
+{
+  guint n_edges = edges != NULL ? json_array_get_length (edges) : 0;
+  g_autofree guint *resolved = g_new (guint, 2 * (gsize) MAX (n_edges, 1));
+
+  for (guint e = 0; e < n_edges; e++) {
+    JsonNode *jedge = json_array_get_element (edges, e);
+    JsonObject *obj = JSON_NODE_HOLDS_OBJECT (jedge) ? json_node_get_object (jedge) : NULL;
+    g_autofree char *src = scalar_to_string (member_or_null (obj, "source"));
+    g_autofree char *tgt = scalar_to_string (member_or_null (obj, "target"));
+    gpointer s = NULL;
+    gpointer t = NULL;
+
+    if (src == NULL || tgt == NULL || src[0] == '\0' || tgt[0] == '\0') {
+      g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                           "Each edge must include 'source' and 'target'.");
+      return FALSE;
+    }
+    s = g_hash_table_lookup (graph->index, src);
+    t = g_hash_table_lookup (graph->index, tgt);
+    if ((s == NULL || t == NULL) && graph->missing_src == NULL) {
+      graph->missing_src = g_steal_pointer (&src);
+      graph->missing_tgt = g_steal_pointer (&tgt);
+    }
+    resolved[2 * e] = GPOINTER_TO_UINT (s) - 1;
+    resolved[2 * e + 1] = GPOINTER_TO_UINT (t) - 1;
+  }
+  /* adjacency only makes sense once every edge resolves */
+  if (graph->missing_src == NULL)
+    build_adjacency (graph, resolved, n_edges);
+  return TRUE;
+}
+
+AlgerGraph *
+alger_graph_new_from_json (JsonNode *root, guint max_nodes, GError **error)
+{
+  g_autoptr(AlgerGraph) graph = NULL;
+  JsonObject *obj = NULL;
+  JsonNode *pipeline = NULL;
+  JsonArray *nodes = NULL;
+  JsonArray *edges = NULL;
+  GError *local_error = NULL;
+  guint n_nodes = 0;
+  guint n_edges = 0;
+
+  g_return_val_if_fail (root != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Graph must be an object.");
+    return NULL;
+  }
+  obj = json_node_get_object (root);
+  pipeline = member_or_null (obj, "pipeline");
+  if (pipeline != NULL) {
+    if (!JSON_NODE_HOLDS_OBJECT (pipeline)) {
+      g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                           "Graph 'pipeline' must be an object.");
+      return NULL;
+    }
+    obj = json_node_get_object (pipeline);
+  }
+  nodes = get_array_member (obj, "nodes", &local_error);
+  if (local_error == NULL)
+    edges = get_array_member (obj, "edges", &local_error);
+  if (local_error != NULL) {
+    g_propagate_error (error, local_error);
+    return NULL;
+  }
+  n_nodes = nodes != NULL ? json_array_get_length (nodes) : 0;
+  n_edges = edges != NULL ? json_array_get_length (edges) : 0;
+  if (max_nodes > 0 && n_nodes > max_nodes) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
+                 "Graph has %u nodes; the limit is %u.", n_nodes, max_nodes);
+    return NULL;
+  }
+  if (max_nodes > 0 && n_edges > (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
+                 "Graph has %u edges; the limit is %" G_GUINT64_FORMAT ".", n_edges,
+                 (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE);
+    return NULL;
+  }
+
+  graph = g_new0 (AlgerGraph, 1);
+  g_atomic_ref_count_init (&graph->ref_count);
+  graph->nodes = g_new0 (AlgerGraphNode, MAX (n_nodes, 1));
+  graph->index = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n_nodes; i++) {
+    if (!read_node (graph, json_array_get_element (nodes, i), &graph->nodes[i], error))
+      return NULL;
+    graph->n_nodes++;
+    g_hash_table_insert (graph->index, graph->nodes[i].id, GUINT_TO_POINTER (i + 1));
+  }
+  if (!read_edges (graph, edges, error))
+    return NULL;
+  return g_steal_pointer (&graph);
+}
+
+guint
+alger_graph_get_n_nodes (const AlgerGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, 0);
+  return graph->n_nodes;
+}
+
+gint
+alger_graph_lookup (const AlgerGraph *graph, const char *node_id)
+{
+  g_return_val_if_fail (graph != NULL, -1);
+  g_return_val_if_fail (node_id != NULL, -1);
+  return (gint) GPOINTER_TO_UINT (g_hash_table_lookup (graph->index, node_id)) - 1;
+}
+
+const char *
+alger_graph_get_node_id (const AlgerGraph *graph, guint index)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  return graph->nodes[index].id;
+}
+
+const char *
+alger_graph_get_node_kind_name (const AlgerGraph *graph, guint index)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  return graph->nodes[index].kind_name;
+}
+
+const AlgerNodeKind *
+alger_graph_get_node_kind (const AlgerGraph *graph, guint index)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  return graph->nodes[index].kind;
+}
+
+JsonObject *
+alger_graph_get_node_params (const AlgerGraph *graph, guint index)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  return graph->nodes[index].params;
+}
+
+gboolean
+alger_graph_get_node_track_flag (const AlgerGraph *graph, guint index)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, FALSE);
+  return graph->nodes[index].track;
+}
+
+gboolean
+alger_graph_node_is_tracked (const AlgerGraph *graph, guint index)
+{
+  const AlgerGraphNode *node = NULL;
+
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, FALSE);
+  node = &graph->nodes[index];
+  return node->track || (node->kind != NULL && node->kind->always_tracked);
+}
+
+const guint *
+alger_graph_get_predecessors (const AlgerGraph *graph, guint index, guint *n_preds)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  g_return_val_if_fail (n_preds != NULL, NULL);
+  if (graph->pred_off == NULL) {
+    *n_preds = 0;
+    return NULL;
+  }
+  *n_preds = graph->pred_off[index + 1] - graph->pred_off[index];
+  return graph->preds + graph->pred_off[index];
+}
+
+const char *const *
+alger_graph_get_predecessor_ids (const AlgerGraph *graph, guint index)
+{
+  static const char *const empty[] = { NULL };
+
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  if (graph->pred_ids == NULL)
+    return empty;
+  return graph->pred_ids + graph->pred_off[index] + index;
+}
+
+const guint *
+alger_graph_get_successors (const AlgerGraph *graph, guint index, guint *n_succs)
+{
+  g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
+  g_return_val_if_fail (n_succs != NULL, NULL);
+  if (graph->succ_off == NULL) {
+    *n_succs = 0;
+    return NULL;
+  }
+  *n_succs = graph->succ_off[index + 1] - graph->succ_off[index];
+  return graph->succs + graph->succ_off[index];
+}
+
+/* Python repr() of a str, as networkx's cycle list prints ids */
+static void
+append_python_repr (GString *out, const char *s)
+{
+  char quote = (strchr (s, '\'') != NULL && strchr (s, '"') == NULL) ? '"' : '\'';
+
+  g_string_append_c (out, quote);
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++) {
+    if (*p == '\\' || *p == (guchar) quote)
+      g_string_append_printf (out, "\\%c", *p);
+    else if (*p == '\n')
+      g_string_append (out, "\\n");
+    else if (*p == '\r')
+      g_string_append (out, "\\r");
+    else if (*p == '\t')
+      g_string_append (out, "\\t");
+    else if (*p < 0x20 || *p == 0x7f)
+      g_string_append_printf (out, "\\x%02x", *p);
+    else
+      g_string_append_c (out, (char) *p);
+  }
+  g_string_append_c (out, quote);
+}
+
+/* Iterative three-colour DFS in input order, successors in edge order.
+ * Returns the cycle as node indices (first == the node the back edge
+ * reaches), or NULL when the graph is acyclic. */
+static GArray *
+find_cycle (const AlgerGraph *graph)
+{
+  guint n = graph->n_nodes;
+  g_autofree guint8 *colour = g_new0 (guint8, MAX (n, 1)); /* 0 white, 1 grey, 2 black */
+  g_autofree guint *stack = g_new (guint, MAX (n, 1));
+  g_autofree guint *next = g_new0 (guint, MAX (n, 1));
+  g_autofree guint *depth = g_new (guint, MAX (n, 1));
+
+  for (guint root = 0; root < n; root++) {
+    guint top = 0;
+
+    if (colour[root] != 0)
+      continue;
+    stack[top++] = root;
+    colour[root] = 1;
+    depth[root] = 0;
+    while (top > 0) {
+      guint u = stack[top - 1];
+      guint begin = graph->succ_off[u];
+      guint end = graph->succ_off[u + 1];
+
+      if (begin + next[u] < end) {
+        guint v = graph->succs[begin + next[u]++];
+
+        if (colour[v] == 1) {
+          GArray *cycle = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_array_append_vals (cycle, stack + depth[v], top - depth[v]);
+          return cycle;
+        }
+        if (colour[v] == 0) {
+          colour[v] = 1;
+          depth[v] = top;
+          stack[top++] = v;
+        }
+      } else {
+        colour[u] = 2;
+        top--;
+      }
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+check_arity (const AlgerGraph *graph, guint i, GError **error)
+{
+  const AlgerGraphNode *node = &graph->nodes[i];
+  gint64 n_in = graph->pred_off[i + 1] - graph->pred_off[i];
+
+  if (node->kind_name == NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Node '%s' is missing 'kind'.",
+                 node->id);
+    return FALSE;
+  }
+  if (node->kind == NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Node '%s' has unknown kind '%s'.",
+                 node->id, node->kind_name);
+    return FALSE;
+  }
+  if (n_in < node->kind->min_inputs) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                 "Node '%s' (kind='%s') expects >= %d input(s); got %" G_GINT64_FORMAT ".",
+                 node->id, node->kind_name, node->kind->min_inputs, n_in);
+    return FALSE;
+  }
+  if (node->kind->max_inputs >= 0 && n_in > node->kind->max_inputs) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                 "Node '%s' (kind='%s') expects <= %d input(s); got %" G_GINT64_FORMAT ".",
+                 node->id, node->kind_name, node->kind->max_inputs, n_in);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+alger_graph_validate (const AlgerGraph *graph, const char *strategy, GError **error)
+{
+  g_autoptr(GArray) cycle = NULL;
+
+  g_return_val_if_fail (graph != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (graph->missing_src != NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Edge refers to missing node: %s -> %s",
+                 graph->missing_src, graph->missing_tgt);
+    return FALSE;
+  }
+  cycle = find_cycle (graph);
+  if (cycle != NULL) {
+    g_autoptr(GString) msg = g_string_new ("Pipeline must be a DAG. Found cycle: [");
+
+    for (guint k = 0; k < cycle->len; k++) {
+      guint u = g_array_index (cycle, guint, k);
+      guint v = g_array_index (cycle, guint, (k + 1) % cycle->len);
+
+      g_string_append (msg, k > 0 ? ", (" : "(");
+      append_python_repr (msg, graph->nodes[u].id);
+      g_string_append (msg, ", ");
+      append_python_repr (msg, graph->nodes[v].id);
+      g_string_append (msg, ", 'forward')");
+    }
+    g_string_append_c (msg, ']');
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, msg->str);
+    return FALSE;
+  }
+  for (guint i = 0; i < graph->n_nodes; i++) {
+    if (!check_arity (graph, i, error))
+      return FALSE;
+  }
+  if (graph->n_nodes == 0) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Graph is empty.");
+    return FALSE;
+  }
+  if (alger_graph_strategy_label (strategy) == NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Unknown execution strategy: %s",
+                 strategy != NULL ? strategy : "None");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+const char *
+alger_graph_strategy_label (const char *strategy)
+{
+  if (strategy == NULL || g_strcmp0 (strategy, ALGER_STRATEGY_KAHN) == 0)
+    return "breadth-first topological (Kahn)";
+  if (g_strcmp0 (strategy, ALGER_STRATEGY_DFS) == 0)
+    return "depth-first topological (DFS postorder)";
+  return NULL;
+}
+
+static GArray *
+order_kahn (const AlgerGraph *graph)
+{
+  guint n = graph->n_nodes;
+  GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+  g_autofree guint *indeg = g_new (guint, n);
+  guint *queue = NULL;
+  guint head = 0;
+
+  g_array_set_size (order, n);
+  queue = (guint *) order->data; /* the FIFO's contents are the order itself */
+  order->len = 0;
+  for (guint i = 0; i < n; i++) {
+    indeg[i] = graph->pred_off[i + 1] - graph->pred_off[i];
+    if (indeg[i] == 0)
+      queue[order->len++] = i;
+  }
+  while (head < order->len) {
+    guint u = queue[head++];
+
+    for (guint k = graph->succ_off[u]; k < graph->succ_off[u + 1]; k++) {
+      guint v = graph->succs[k];
+      if (--indeg[v] == 0)
+        queue[order->len++] = v;
+    }
+  }
+  return order;
+}
+
+static GArray *
+order_dfs (const AlgerGraph *graph)
+{
+  guint n = graph->n_nodes;
+  GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+  g_autofree gboolean *seen = g_new0 (gboolean, n);
+  g_autofree guint *stack = g_new (guint, n);
+  g_autofree guint *next = g_new0 (guint, n);
+  guint *post = NULL;
+  guint n_post = 0;
+
+  g_array_set_size (order, n);
+  post = (guint *) order->data;
+  /* sources first, then anything not reached, both in input order */
+  for (guint pass = 0; pass < 2; pass++) {
+    for (guint root = 0; root < n; root++) {
+      guint top = 0;
+
+      if (seen[root] || (pass == 0 && graph->pred_off[root + 1] != graph->pred_off[root]))
+        continue;
+      seen[root] = TRUE;
+      stack[top++] = root;
+      while (top > 0) {
+        guint u = stack[top - 1];
+        guint k = graph->succ_off[u] + next[u];
+
+        if (k < graph->succ_off[u + 1]) {
+          guint v = graph->succs[k];
+          next[u]++;
+          if (!seen[v]) {
+            seen[v] = TRUE;
+            stack[top++] = v;
+          }
+        } else {
+          post[n_post++] = u;
+          top--;
+        }
+      }
+    }
+  }
+  for (guint i = 0; i < n / 2; i++) {
+    guint tmp = post[i];
+    post[i] = post[n - 1 - i];
+    post[n - 1 - i] = tmp;
+  }
+  return order;
+}
+
+GArray *
+alger_graph_get_order (const AlgerGraph *graph, const char *strategy, GError **error)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+
+  if (!alger_graph_validate (graph, strategy, error))
+    return NULL;
+  if (g_strcmp0 (strategy, ALGER_STRATEGY_DFS) == 0)
+    return order_dfs (graph);
+  return order_kahn (graph);
+}
+
+static GArray *
+nodes_with_degree_zero (const AlgerGraph *graph, const guint *off)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < graph->n_nodes; i++) {
+    if (off == NULL || off[i + 1] == off[i])
+      g_array_append_val (out, i);
+  }
+  return out;
+}
+
+GArray *
+alger_graph_get_sources (const AlgerGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+  return nodes_with_degree_zero (graph, graph->pred_off);
+}
+
+GArray *
+alger_graph_get_sinks (const AlgerGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+  return nodes_with_degree_zero (graph, graph->succ_off);
+}
