@@ -1,0 +1,2030 @@
+/* alger-sqlite-store.c: the audit store on SQLite
+ *
+ * Design (see docs STORE.md, "audit before effect"):
+ *  - one writer thread owns the only read-write connection.  Callers (on the
+ *    main context) append write ops to a FIFO; the writer takes everything
+ *    queued (up to MAX_BATCH ops), runs it in ONE transaction with cached
+ *    prepared statements, commits, and hands all the batch's `done`
+ *    callbacks back to the main context with ONE idle source, in order
+ *    (group commit).  The server sends a frame only from its done callback.
+ *  - if the batch transaction fails, it is rolled back and each op is retried
+ *    in its own transaction, so one bad op costs only itself; failed ops get
+ *    ALGER_ERROR_STORAGE.
+ *  - reads run in GTask worker threads on read-only connections from a
+ *    small pool; WAL lets them read while the writer writes.
+ *  - journal_mode=WAL with synchronous=NORMAL: a commit returns once its
+ *    frames are written (write(2)) to the -wal file; the fsync happens at
+ *    checkpoints.  A process crash (kill -9) therefore loses no committed
+ *    transaction (the data is in the OS page cache, recovered from the WAL
+ *    at the next open) and WAL can never be corrupted by one; only a power
+ *    loss or kernel crash may roll back the last few commits, and even that
+ *    leaves a consistent database.  FULL would fsync every commit; with
+ *    group commit that would be affordable but buys nothing against the
+ *    crash model STORE.md tests.
+ */
+#define G_LOG_DOMAIN "alger-store"
+
+#include "config.h"
+
+#include "alger-sqlite-store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <time.h>
+
+#include "alger-error.h"
+#include "alger-redact.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+#define MAX_BATCH 4096
+#define MAX_IDLE_READERS 4
+#define BUSY_TIMEOUT_MS 5000
+#define OP_MAX_STRINGS 8
+#define OP_MAX_INTS 5
+
+#define INTERRUPTED_DESCRIPTION "Execution interrupted by a server restart"
+
+/* ------------------------------------------------------------------------ */
+/* write ops                                                                */
+
+typedef enum {
+  OP_OPEN_CONNECTION,
+  OP_CLOSE_CONNECTION,
+  OP_FRAME,
+  OP_USER_ACTION,
+  OP_ERROR,
+  OP_TOUCH_LOGIN,
+  OP_CREATE_EXECUTION,
+  OP_UPDATE_EXECUTION,
+  OP_EXECUTION_EVENT,
+  OP_SAVE_PIPELINE,
+  OP_REMOVE_PIPELINE,
+  OP_SYNC, /* a synchronous call run by the writer (ensure_user, …) */
+} OpKind;
+
+typedef struct _SyncCall SyncCall;
+
+/* one allocation per op: the header, then the strings it was given */
+typedef struct {
+  OpKind kind;
+  guint64 seq;
+  AlgerStoreDoneFunc done;
+  gpointer user_data;
+  GError *error; /* set by the writer when the op failed */
+  SyncCall *sync;
+  gint64 n[OP_MAX_INTS];
+  const char *s[OP_MAX_STRINGS];
+  char ts[24]; /* "YYYY-MM-DD HH:MM:SS.mmm", taken when queued */
+  char data[];
+} Op;
+
+typedef gboolean (*SyncFunc) (sqlite3 *db, const char *ts, gpointer data, GError **error);
+
+struct _SyncCall {
+  SyncFunc func;
+  gpointer data;
+  gboolean in_transaction;
+  /* results, under the store lock */
+  gboolean finished;
+  gboolean ok;
+  GError *error;
+};
+
+enum {
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ROLLBACK,
+  STMT_INSERT_CONNECTION,
+  STMT_INSERT_CONVERSATION,
+  STMT_CLOSE_CONNECTION,
+  STMT_END_CONVERSATION,
+  STMT_INSERT_FRAME,
+  STMT_INSERT_USER_ACTION,
+  STMT_INSERT_ERROR,
+  STMT_TOUCH_LOGIN,
+  STMT_INSERT_EXECUTION,
+  STMT_UPDATE_EXECUTION,
+  STMT_INSERT_EVENT,
+  STMT_SAVE_PIPELINE,
+  STMT_REMOVE_PIPELINE,
+  N_STMTS
+};
+
+/* Nullable references are resolved with a sub-select, so that a dangling id
+ * is stored as NULL (what ON DELETE SET NULL would leave) instead of failing
+ * the foreign key and losing the audit row. */
+static const char *const stmt_sql[N_STMTS] = {
+  [STMT_BEGIN] = "BEGIN IMMEDIATE",
+  [STMT_COMMIT] = "COMMIT",
+  [STMT_ROLLBACK] = "ROLLBACK",
+  [STMT_INSERT_CONNECTION] =
+      "INSERT INTO connections (id, user_id, client_ip, client_port, user_agent, origin, path, "
+      "status, connected_at) VALUES (?1, (SELECT id FROM users WHERE id = ?2), ?3, ?4, ?5, ?6, "
+      "?7, ?8, ?9)",
+  [STMT_INSERT_CONVERSATION] =
+      "INSERT INTO conversations (id, user_id, connection_id, started_at) VALUES (?1, "
+      "(SELECT id FROM users WHERE id = ?2), (SELECT id FROM connections WHERE id = ?3), ?4)",
+  [STMT_CLOSE_CONNECTION] =
+      "UPDATE connections SET status = ?1, disconnected_at = ?2 WHERE id = ?3",
+  [STMT_END_CONVERSATION] = "UPDATE conversations SET ended_at = ?1 WHERE id = ?2",
+  [STMT_INSERT_FRAME] =
+      "INSERT INTO conversation_messages (conversation_id, direction, message_id, request_id, "
+      "type_code, status_code, payload, error, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9)",
+  [STMT_INSERT_USER_ACTION] =
+      "INSERT INTO user_actions (user_id, action, details, created_at) VALUES ("
+      "(SELECT id FROM users WHERE id = ?1), ?2, ?3, ?4)",
+  [STMT_INSERT_ERROR] =
+      "INSERT INTO error_logs (conversation_id, execution_id, message_id, type_code, severity, "
+      "message, payload, created_at) VALUES ((SELECT id FROM conversations WHERE id = ?1), "
+      "(SELECT id FROM executions WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8)",
+  [STMT_TOUCH_LOGIN] = "UPDATE users SET last_login = ?1, updated_at = ?1 WHERE id = ?2",
+  [STMT_INSERT_EXECUTION] =
+      "INSERT INTO executions (id, pipeline_id, source, graph, params, status, requested_by, "
+      "started_at) VALUES (?1, (SELECT id FROM pipelines WHERE id = ?2), ?3, ?4, ?5, ?6, "
+      "(SELECT id FROM users WHERE id = ?7), ?8)",
+  [STMT_UPDATE_EXECUTION] =
+      "UPDATE executions SET status = COALESCE(?1, status), output_file = COALESCE(?2, "
+      "output_file), output_content = COALESCE(?3, output_content), completed_at = CASE WHEN ?4 "
+      "THEN ?5 ELSE completed_at END WHERE id = ?6",
+  [STMT_INSERT_EVENT] =
+      "INSERT INTO execution_events (execution_id, event_type, description, payload, "
+      "created_at) VALUES ((SELECT id FROM executions WHERE id = ?1), ?2, ?3, ?4, ?5)",
+  [STMT_SAVE_PIPELINE] =
+      "INSERT INTO pipelines (id, name, full_graph, description, metadata, created_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO UPDATE SET "
+      "name = excluded.name, full_graph = excluded.full_graph, description = "
+      "excluded.description, metadata = excluded.metadata, updated_at = excluded.updated_at",
+  [STMT_REMOVE_PIPELINE] = "DELETE FROM pipelines WHERE id = ?1",
+};
+
+struct _AlgerSqliteStore {
+  GObject parent_instance;
+
+  char *path;
+  AlgerPayloadPolicy policy;
+  GMainContext *main_ctx; /* where done callbacks run */
+
+  /* the writer: wdb, stmts, batch, the w_* fields belong to its thread */
+  GThread *writer;
+  sqlite3 *wdb;
+  sqlite3_stmt *stmts[N_STMTS];
+  GPtrArray *batch;
+  guint64 w_transactions;
+  guint64 w_failed;
+  gboolean w_failing; /* inside a burst of failures (warned once) */
+  guint64 w_burst_failed;
+
+  /* shared with the writer, under lock */
+  GMutex lock;
+  GCond wake;     /* writer: the queue is no longer empty, or stop */
+  GCond progress; /* flush and sync callers: a batch or a sync call is done */
+  GPtrArray *queue;
+  guint64 n_submitted;
+  guint64 n_completed;
+  guint64 n_transactions;
+  guint64 n_failed;
+  gboolean stopping;
+
+  /* idle reader connections */
+  GMutex readers_lock;
+  GPtrArray *readers;
+};
+
+static void alger_sqlite_store_iface_init (AlgerStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AlgerSqliteStore, alger_sqlite_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (ALGER_TYPE_STORE,
+                                                      alger_sqlite_store_iface_init))
+
+/* ------------------------------------------------------------------------ */
+/* helpers                                                                  */
+
+/* UTC "YYYY-MM-DD HH:MM:SS.mmm"; the seconds part is formatted once a second */
+static void
+format_now (char out[24])
+{
+  static _Thread_local gint64 cached_sec = -1;
+  static _Thread_local char prefix[20];
+  gint64 now = g_get_real_time ();
+  gint64 sec = now / G_USEC_PER_SEC;
+  int ms = (int) ((now % G_USEC_PER_SEC) / 1000);
+
+  if (sec != cached_sec) {
+    time_t t = (time_t) sec;
+    struct tm tm;
+
+    gmtime_r (&t, &tm);
+    strftime (prefix, sizeof prefix, "%Y-%m-%d %H:%M:%S", &tm);
+    cached_sec = sec;
+  }
+  memcpy (out, prefix, 19);
+  out[19] = '.';
+  out[20] = (char) ('0' + ms / 100);
+  out[21] = (char) ('0' + ms / 10 % 10);
+  out[22] = (char) ('0' + ms % 10);
+  out[23] = '\0';
+}
+
+static void
+set_sqlite_error (GError **error, sqlite3 *db, const char *what)
+{
+  g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "%s: %s (%d)", what,
+               sqlite3_errmsg (db), sqlite3_extended_errcode (db));
+}
+
+static gboolean
+exec_sql (sqlite3 *db, const char *sql, GError **error)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
+
+  if (rc != SQLITE_OK) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "%s: %s (%d)", sql,
+                 msg != NULL ? msg : sqlite3_errstr (rc), rc);
+    sqlite3_free (msg);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+prepare (sqlite3 *db, const char *sql, sqlite3_stmt **stmt, GError **error)
+{
+  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK) {
+    set_sqlite_error (error, db, "preparing a statement");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt, int idx, const char *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, idx);
+}
+
+/* negative = unknown = NULL */
+static void
+bind_int_or_null (sqlite3_stmt *stmt, int idx, gint64 value)
+{
+  if (value >= 0)
+    sqlite3_bind_int64 (stmt, idx, value);
+  else
+    sqlite3_bind_null (stmt, idx);
+}
+
+/* step to completion, reset; the error names `what` */
+static gboolean
+step_done (sqlite3 *db, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    set_sqlite_error (error, db, what);
+    sqlite3_reset (stmt);
+    return FALSE;
+  }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static sqlite3 *
+open_db (const char *path, int flags, GError **error)
+{
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2 (path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+
+  if (rc != SQLITE_OK) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot open %s: %s", path,
+                 db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+    sqlite3_close (db);
+    return NULL;
+  }
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  return db;
+}
+
+/* ------------------------------------------------------------------------ */
+/* schema and migrations                                                    */
+
+/* the original server's schema, verbatim: fresh databases get exactly the
+ * same tables, so external readers keep working */
+static const char schema_v0[] =
+    "CREATE TABLE IF NOT EXISTS pipelines (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    name TEXT NOT NULL,\n"
+    "    full_graph TEXT,\n"
+    "    description TEXT,\n"
+    "    metadata TEXT,\n"
+    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    updated_at TEXT DEFAULT CURRENT_TIMESTAMP\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS users (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    username TEXT UNIQUE NOT NULL,\n"
+    "    display_name TEXT,\n"
+    "    email TEXT,\n"
+    "    roles TEXT,\n"
+    "    metadata TEXT,\n"
+    "    last_login TEXT,\n"
+    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    updated_at TEXT DEFAULT CURRENT_TIMESTAMP\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS user_actions (\n"
+    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    user_id TEXT,\n"
+    "    action TEXT NOT NULL,\n"
+    "    details TEXT,\n"
+    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS connections (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    user_id TEXT,\n"
+    "    client_ip TEXT,\n"
+    "    client_port INTEGER,\n"
+    "    user_agent TEXT,\n"
+    "    origin TEXT,\n"
+    "    path TEXT,\n"
+    "    status TEXT,\n"
+    "    connected_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    disconnected_at TEXT,\n"
+    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS conversations (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    user_id TEXT,\n"
+    "    connection_id TEXT,\n"
+    "    context TEXT,\n"
+    "    started_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    ended_at TEXT,\n"
+    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL,\n"
+    "    FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE SET NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS conversation_messages (\n"
+    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    conversation_id TEXT NOT NULL,\n"
+    "    direction TEXT CHECK(direction IN ('incoming','outgoing')),\n"
+    "    message_id INTEGER,\n"
+    "    request_id INTEGER,\n"
+    "    type_code INTEGER,\n"
+    "    status_code INTEGER,\n"
+    "    payload TEXT,\n"
+    "    error TEXT,\n"
+    "    recorded_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS executions (\n"
+    "    id TEXT PRIMARY KEY,\n"
+    "    pipeline_id TEXT,\n"
+    "    source TEXT,\n"
+    "    graph TEXT,\n"
+    "    params TEXT,\n"
+    "    status TEXT,\n"
+    "    requested_by TEXT,\n"
+    "    output_file TEXT,\n"
+    "    output_content TEXT,\n"
+    "    started_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    completed_at TEXT,\n"
+    "    FOREIGN KEY (pipeline_id) REFERENCES pipelines(id) ON DELETE SET NULL,\n"
+    "    FOREIGN KEY (requested_by) REFERENCES users(id) ON DELETE SET NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS execution_events (\n"
+    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    execution_id TEXT,\n"
+    "    event_type TEXT,\n"
+    "    description TEXT,\n"
+    "    payload TEXT,\n"
+    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    FOREIGN KEY (execution_id) REFERENCES executions(id) ON DELETE CASCADE\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS error_logs (\n"
+    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    conversation_id TEXT,\n"
+    "    execution_id TEXT,\n"
+    "    message_id INTEGER,\n"
+    "    type_code INTEGER,\n"
+    "    severity TEXT,\n"
+    "    message TEXT,\n"
+    "    payload TEXT,\n"
+    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
+    "    FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE SET NULL,\n"
+    "    FOREIGN KEY (execution_id) REFERENCES executions(id) ON DELETE SET NULL\n"
+    ");\n";
+
+static const char indexes_v1[] =
+    "CREATE INDEX IF NOT EXISTS idx_conversation_messages_conversation_id "
+    "ON conversation_messages(conversation_id);\n"
+    "CREATE INDEX IF NOT EXISTS idx_execution_events_execution_id "
+    "ON execution_events(execution_id);\n"
+    "CREATE INDEX IF NOT EXISTS idx_executions_status ON executions(status);\n"
+    "CREATE INDEX IF NOT EXISTS idx_executions_started_at ON executions(started_at);\n"
+    "CREATE INDEX IF NOT EXISTS idx_user_actions_user_id ON user_actions(user_id);\n"
+    "CREATE INDEX IF NOT EXISTS idx_conversations_connection_id ON conversations(connection_id);\n";
+
+static gboolean
+get_user_version (sqlite3 *db, gint *version, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!prepare (db, "PRAGMA user_version", &stmt, error))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW) {
+    set_sqlite_error (error, db, "reading the schema version");
+    return FALSE;
+  }
+  *version = sqlite3_column_int (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+column_exists (sqlite3 *db, const char *table, const char *column, gboolean *exists,
+               GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  /* pragma_table_info() takes the table name as a bound parameter */
+  if (!prepare (db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt, error))
+    return FALSE;
+  bind_text (stmt, 1, table);
+  bind_text (stmt, 2, column);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    set_sqlite_error (error, db, "reading the table layout");
+    return FALSE;
+  }
+  *exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+typedef enum {
+  REDACT_JSON,
+  REDACT_QUERY,
+  REDACT_TEXT,
+} RedactKind;
+
+/* every column where the original may have left a password in clear */
+static const struct {
+  const char *table;
+  const char *column;
+  RedactKind kind;
+} legacy_columns[] = {
+  { "connections", "path", REDACT_QUERY },
+  { "conversation_messages", "payload", REDACT_JSON },
+  { "conversation_messages", "error", REDACT_TEXT },
+  { "executions", "graph", REDACT_JSON },
+  { "executions", "params", REDACT_JSON },
+  { "executions", "output_content", REDACT_JSON },
+  { "execution_events", "payload", REDACT_JSON },
+  { "execution_events", "description", REDACT_TEXT },
+  { "pipelines", "full_graph", REDACT_JSON },
+  { "pipelines", "metadata", REDACT_JSON },
+  { "pipelines", "description", REDACT_TEXT },
+  { "user_actions", "details", REDACT_JSON },
+  { "error_logs", "message", REDACT_TEXT },
+  { "error_logs", "payload", REDACT_JSON },
+  { "users", "metadata", REDACT_JSON },
+};
+
+typedef struct {
+  sqlite3_int64 rowid;
+  char *text;
+} RowText;
+
+static void
+row_text_clear (gpointer data)
+{
+  RowText *row = data;
+  g_free (row->text);
+}
+
+/* rewrite in place every value holding a password in clear */
+static gboolean
+redact_column (sqlite3 *db, const char *table, const char *column, RedactKind kind,
+               guint *n_changed, GError **error)
+{
+  g_autoptr(sqlite3_stmt) sel = NULL;
+  g_autoptr(sqlite3_stmt) update = NULL;
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (RowText));
+  g_autofree char *select_sql = NULL;
+  g_autofree char *update_sql = NULL;
+  int rc;
+
+  g_array_set_clear_func (rows, row_text_clear);
+
+  /* a coarse SQL filter (LIKE is ASCII case-insensitive), the exact one in C */
+  select_sql = g_strdup_printf ("SELECT rowid, \"%s\" FROM \"%s\" WHERE \"%s\" LIKE "
+                                "'%%password%%' OR instr(\"%s\", '\\u') > 0 OR "
+                                "instr(\"%s\", '%%') > 0",
+                                column, table, column, column, column);
+  if (!prepare (db, select_sql, &sel, error))
+    return FALSE;
+  while ((rc = sqlite3_step (sel)) == SQLITE_ROW) {
+    const char *text = (const char *) sqlite3_column_text (sel, 1);
+    RowText row = { sqlite3_column_int64 (sel, 0), NULL };
+    gboolean changed = FALSE;
+
+    if (text == NULL || !alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
+      continue;
+    switch (kind) {
+    case REDACT_JSON:
+      row.text = alger_redact_json_text_full (text, ALGER_REDACT_PASSWORDS, &changed);
+      break;
+    case REDACT_QUERY:
+      row.text = alger_redact_query (text);
+      changed = strcmp (row.text, text) != 0;
+      break;
+    case REDACT_TEXT:
+    default:
+      row.text = alger_redact_text (text);
+      changed = strcmp (row.text, text) != 0;
+      break;
+    }
+    if (changed)
+      g_array_append_val (rows, row);
+    else
+      g_free (row.text);
+  }
+  if (rc != SQLITE_DONE) {
+    set_sqlite_error (error, db, "reading rows to redact");
+    return FALSE;
+  }
+  if (rows->len == 0)
+    return TRUE;
+
+  update_sql = g_strdup_printf ("UPDATE \"%s\" SET \"%s\" = ?1 WHERE rowid = ?2", table, column);
+  if (!prepare (db, update_sql, &update, error))
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++) {
+    RowText *row = &g_array_index (rows, RowText, i);
+
+    bind_text (update, 1, row->text);
+    sqlite3_bind_int64 (update, 2, row->rowid);
+    if (!step_done (db, update, "redacting a stored password", error))
+      return FALSE;
+  }
+  *n_changed += rows->len;
+  return TRUE;
+}
+
+/* v0 -> v1: an empty file, or a database written by the original server
+ * (same tables, no version): keep every row, add what we need, and redact
+ * the passwords the original stored in clear */
+static gboolean
+migrate_v1 (sqlite3 *db, GError **error)
+{
+  gboolean exists = FALSE;
+  guint n_redacted = 0;
+
+  if (!exec_sql (db, schema_v0, error))
+    return FALSE;
+  if (!column_exists (db, "users", "password_hash", &exists, error))
+    return FALSE;
+  if (!exists && !exec_sql (db, "ALTER TABLE users ADD COLUMN password_hash TEXT", error))
+    return FALSE;
+  if (!exec_sql (db, indexes_v1, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (legacy_columns); i++) {
+    if (!redact_column (db, legacy_columns[i].table, legacy_columns[i].column,
+                        legacy_columns[i].kind, &n_redacted, error))
+      return FALSE;
+  }
+  if (n_redacted > 0)
+    g_message ("redacted %u stored values that held a password in clear", n_redacted);
+  return TRUE;
+}
+
+typedef gboolean (*MigrateFunc) (sqlite3 *db, GError **error);
+
+/* one step and its version bump in one transaction: all or nothing */
+static gboolean
+migrate_step (sqlite3 *db, gint to, MigrateFunc func, GError **error)
+{
+  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", to);
+
+  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!func (db, error) || !exec_sql (db, bump, error) || !exec_sql (db, "COMMIT", error)) {
+    if (!sqlite3_get_autocommit (db))
+      exec_sql (db, "ROLLBACK", NULL);
+    g_prefix_error (error, "migrating the database to version %d: ", to);
+    return FALSE;
+  }
+  g_debug ("database migrated to version %d", to);
+  return TRUE;
+}
+
+static gboolean
+migrate (sqlite3 *db, GError **error)
+{
+  gint version = 0;
+
+  if (!get_user_version (db, &version, error))
+    return FALSE;
+  if (version > ALGER_SQLITE_STORE_SCHEMA_VERSION || version < 0) {
+    /* never touch a database a newer server wrote */
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE,
+                 "database schema version %d is newer than this server's (%d)", version,
+                 ALGER_SQLITE_STORE_SCHEMA_VERSION);
+    return FALSE;
+  }
+
+  switch (version) {
+  case 0:
+    if (!migrate_step (db, 1, migrate_v1, error))
+      return FALSE;
+    G_GNUC_FALLTHROUGH;
+  case ALGER_SQLITE_STORE_SCHEMA_VERSION:
+  default:
+    break;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the writer thread                                                        */
+
+static sqlite3_stmt *
+get_stmt (AlgerSqliteStore *self, guint which, GError **error)
+{
+  if (self->stmts[which] == NULL) {
+    if (sqlite3_prepare_v3 (self->wdb, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                            &self->stmts[which], NULL) != SQLITE_OK) {
+      set_sqlite_error (error, self->wdb, "preparing a statement");
+      return NULL;
+    }
+  }
+  return self->stmts[which];
+}
+
+static gboolean
+run_stmt (AlgerSqliteStore *self, guint which, GError **error)
+{
+  sqlite3_stmt *stmt = get_stmt (self, which, error);
+
+  return stmt != NULL && step_done (self->wdb, stmt, stmt_sql[which], error);
+}
+
+static void
+rollback_if_needed (AlgerSqliteStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* some errors (SQLITE_FULL, IOERR, BUSY) roll back on their own */
+  if (sqlite3_get_autocommit (self->wdb))
+    return;
+  if (!run_stmt (self, STMT_ROLLBACK, &error))
+    g_warning ("rollback failed: %s", error->message);
+}
+
+#define STMT_OR_FAIL(var, which)                                                                   \
+  sqlite3_stmt *var = get_stmt (self, which, error);                                               \
+  if (var == NULL)                                                                                 \
+    return FALSE;
+
+static gboolean
+exec_op (AlgerSqliteStore *self, Op *op, GError **error)
+{
+  sqlite3 *db = self->wdb;
+
+  switch (op->kind) {
+  case OP_OPEN_CONNECTION: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_CONNECTION);
+    bind_text (stmt, 1, op->s[0]);
+    bind_text (stmt, 2, op->s[1]);
+    bind_text (stmt, 3, op->s[2]);
+    sqlite3_bind_int64 (stmt, 4, op->n[0]);
+    bind_text (stmt, 5, op->s[3]);
+    bind_text (stmt, 6, op->s[4]);
+    bind_text (stmt, 7, op->s[5]);
+    bind_text (stmt, 8, op->s[6]);
+    bind_text (stmt, 9, op->ts);
+    if (!step_done (db, stmt, "recording a connection", error))
+      return FALSE;
+    if (op->s[7] != NULL) {
+      STMT_OR_FAIL (conv, STMT_INSERT_CONVERSATION);
+      bind_text (conv, 1, op->s[7]);
+      bind_text (conv, 2, op->s[1]);
+      bind_text (conv, 3, op->s[0]);
+      bind_text (conv, 4, op->ts);
+      if (!step_done (db, conv, "recording a conversation", error))
+        return FALSE;
+    }
+    return TRUE;
+  }
+  case OP_CLOSE_CONNECTION: {
+    if (op->s[0] != NULL) {
+      STMT_OR_FAIL (stmt, STMT_CLOSE_CONNECTION);
+      bind_text (stmt, 1, op->s[2]);
+      bind_text (stmt, 2, op->ts);
+      bind_text (stmt, 3, op->s[0]);
+      if (!step_done (db, stmt, "closing a connection", error))
+        return FALSE;
+    }
+    if (op->s[1] != NULL) {
+      STMT_OR_FAIL (conv, STMT_END_CONVERSATION);
+      bind_text (conv, 1, op->ts);
+      bind_text (conv, 2, op->s[1]);
+      if (!step_done (db, conv, "ending a conversation", error))
+        return FALSE;
+    }
+    return TRUE;
+  }
+  case OP_FRAME: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_FRAME);
+    bind_text (stmt, 1, op->s[0]);
+    bind_text (stmt, 2, op->n[0] == ALGER_DIRECTION_OUTGOING ? "outgoing" : "incoming");
+    bind_int_or_null (stmt, 3, op->n[1]);
+    bind_int_or_null (stmt, 4, op->n[2]);
+    bind_int_or_null (stmt, 5, op->n[3]);
+    bind_int_or_null (stmt, 6, op->n[4]);
+    bind_text (stmt, 7, op->s[1]);
+    bind_text (stmt, 8, op->s[2]);
+    bind_text (stmt, 9, op->ts);
+    return step_done (db, stmt, "recording a frame", error);
+  }
+  case OP_USER_ACTION: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_USER_ACTION);
+    bind_text (stmt, 1, op->s[0]);
+    bind_text (stmt, 2, op->s[1]);
+    bind_text (stmt, 3, op->s[2]);
+    bind_text (stmt, 4, op->ts);
+    return step_done (db, stmt, "recording a user action", error);
+  }
+  case OP_ERROR: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_ERROR);
+    bind_text (stmt, 1, op->s[0]);
+    bind_text (stmt, 2, op->s[1]);
+    bind_int_or_null (stmt, 3, op->n[0]);
+    bind_int_or_null (stmt, 4, op->n[1]);
+    bind_text (stmt, 5, op->s[2]);
+    bind_text (stmt, 6, op->s[3]);
+    bind_text (stmt, 7, op->s[4]);
+    bind_text (stmt, 8, op->ts);
+    return step_done (db, stmt, "recording an error", error);
+  }
+  case OP_TOUCH_LOGIN: {
+    STMT_OR_FAIL (stmt, STMT_TOUCH_LOGIN);
+    bind_text (stmt, 1, op->ts);
+    bind_text (stmt, 2, op->s[0]);
+    return step_done (db, stmt, "updating last_login", error);
+  }
+  case OP_CREATE_EXECUTION: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_EXECUTION);
+    for (int i = 0; i < 7; i++)
+      bind_text (stmt, i + 1, op->s[i]);
+    bind_text (stmt, 8, op->ts);
+    return step_done (db, stmt, "recording an execution", error);
+  }
+  case OP_UPDATE_EXECUTION: {
+    STMT_OR_FAIL (stmt, STMT_UPDATE_EXECUTION);
+    bind_text (stmt, 1, op->s[1]);
+    bind_text (stmt, 2, op->s[2]);
+    bind_text (stmt, 3, op->s[3]);
+    sqlite3_bind_int (stmt, 4, op->n[0] != 0);
+    bind_text (stmt, 5, op->ts);
+    bind_text (stmt, 6, op->s[0]);
+    return step_done (db, stmt, "updating an execution", error);
+  }
+  case OP_EXECUTION_EVENT: {
+    STMT_OR_FAIL (stmt, STMT_INSERT_EVENT);
+    for (int i = 0; i < 4; i++)
+      bind_text (stmt, i + 1, op->s[i]);
+    bind_text (stmt, 5, op->ts);
+    return step_done (db, stmt, "recording an execution event", error);
+  }
+  case OP_SAVE_PIPELINE: {
+    STMT_OR_FAIL (stmt, STMT_SAVE_PIPELINE);
+    for (int i = 0; i < 5; i++)
+      bind_text (stmt, i + 1, op->s[i]);
+    bind_text (stmt, 6, op->ts);
+    return step_done (db, stmt, "saving a pipeline", error);
+  }
+  case OP_REMOVE_PIPELINE: {
+    STMT_OR_FAIL (stmt, STMT_REMOVE_PIPELINE);
+    bind_text (stmt, 1, op->s[0]);
+    return step_done (db, stmt, "removing a pipeline", error);
+  }
+  case OP_SYNC:
+  default:
+    g_assert_not_reached ();
+  }
+  return FALSE;
+}
+
+static void
+note_failures (AlgerSqliteStore *self, guint n_failed, guint n_ops, const GError *error)
+{
+  if (n_failed == 0) {
+    if (self->w_failing) {
+      g_message ("storage recovered after %" G_GUINT64_FORMAT " failed writes",
+                 self->w_burst_failed);
+      self->w_failing = FALSE;
+      self->w_burst_failed = 0;
+    }
+    return;
+  }
+  self->w_failed += n_failed;
+  self->w_burst_failed += n_failed;
+  if (!self->w_failing) {
+    /* once per burst, not per op */
+    g_warning ("storage failure: %u of %u queued writes could not be committed: %s", n_failed,
+               n_ops, error != NULL ? error->message : "unknown error");
+    self->w_failing = TRUE;
+  }
+}
+
+/* run ops[0..n) in one transaction; on failure, roll back and retry each
+ * op alone so that one bad op fails alone */
+static void
+run_group (AlgerSqliteStore *self, Op **ops, guint n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) first_error = NULL;
+  gboolean ok;
+  guint n_failed = 0;
+
+  if (n == 0)
+    return;
+
+  ok = run_stmt (self, STMT_BEGIN, &error);
+  for (guint i = 0; ok && i < n; i++)
+    ok = exec_op (self, ops[i], &error);
+  if (ok)
+    ok = run_stmt (self, STMT_COMMIT, &error);
+  self->w_transactions++;
+  if (ok) {
+    note_failures (self, 0, n, NULL);
+    return;
+  }
+  rollback_if_needed (self);
+  g_debug ("batch of %u writes failed (%s), retrying one by one", n, error->message);
+  if (n == 1) {
+    ops[0]->error = g_steal_pointer (&error);
+    ops[0]->error->domain = ALGER_ERROR;
+    ops[0]->error->code = ALGER_ERROR_STORAGE;
+    note_failures (self, 1, 1, ops[0]->error);
+    return;
+  }
+
+  for (guint i = 0; i < n; i++) {
+    GError *op_error = NULL;
+
+    ok = run_stmt (self, STMT_BEGIN, &op_error) && exec_op (self, ops[i], &op_error) &&
+         run_stmt (self, STMT_COMMIT, &op_error);
+    self->w_transactions++;
+    if (!ok) {
+      rollback_if_needed (self);
+      ops[i]->error = op_error;
+      if (first_error == NULL)
+        first_error = g_error_copy (op_error);
+      n_failed++;
+    }
+  }
+  note_failures (self, n_failed, n, first_error);
+}
+
+static void
+run_sync (AlgerSqliteStore *self, Op *op)
+{
+  SyncCall *call = op->sync;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (call->in_transaction) {
+    ok = run_stmt (self, STMT_BEGIN, &error) && call->func (self->wdb, op->ts, call->data, &error) &&
+         run_stmt (self, STMT_COMMIT, &error);
+    if (!ok)
+      rollback_if_needed (self);
+    self->w_transactions++;
+  } else {
+    ok = call->func (self->wdb, op->ts, call->data, &error);
+  }
+
+  g_mutex_lock (&self->lock);
+  call->ok = ok;
+  call->error = error;
+  call->finished = TRUE;
+  g_cond_broadcast (&self->progress);
+  g_mutex_unlock (&self->lock);
+  /* the caller owns `call` again from here */
+}
+
+static void
+op_free (gpointer data)
+{
+  Op *op = data;
+
+  g_clear_error (&op->error);
+  g_free (op);
+}
+
+static gboolean
+deliver_cb (gpointer data)
+{
+  GPtrArray *ops = data;
+
+  for (guint i = 0; i < ops->len; i++) {
+    Op *op = g_ptr_array_index (ops, i);
+
+    op->done (op->error == NULL, op->error, op->user_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* hand the done callbacks of ops (in order) to the main context, with one
+ * idle source; takes ownership of the ops */
+static void
+deliver (GMainContext *ctx, Op **ops, guint n)
+{
+  GPtrArray *with_done = NULL;
+  GSource *source;
+
+  for (guint i = 0; i < n; i++) {
+    if (ops[i]->done == NULL) {
+      op_free (ops[i]);
+      continue;
+    }
+    if (with_done == NULL)
+      with_done = g_ptr_array_new_full (n - i, op_free);
+    g_ptr_array_add (with_done, ops[i]);
+  }
+  if (with_done == NULL)
+    return;
+
+  /* an idle source, never g_main_context_invoke(): that would run the
+   * callbacks right here if no thread owned the context at this moment */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_cb, with_done, (GDestroyNotify) g_ptr_array_unref);
+  g_source_set_static_name (source, "[alger-store] done callbacks");
+  g_source_attach (source, ctx);
+  g_source_unref (source);
+}
+
+static void
+process_batch (AlgerSqliteStore *self, GPtrArray *batch)
+{
+  Op **ops = (Op **) batch->pdata;
+  guint start = 0;
+  guint n_out = 0;
+
+  for (guint i = 0; i <= batch->len; i++) {
+    if (i < batch->len && ops[i]->kind != OP_SYNC)
+      continue;
+    run_group (self, ops + start, i - start);
+    /* compact the non-sync ops for delivery */
+    for (guint j = start; j < i; j++)
+      ops[n_out++] = ops[j];
+    if (i < batch->len) {
+      run_sync (self, ops[i]);
+      op_free (ops[i]);
+    }
+    start = i + 1;
+  }
+  deliver (self->main_ctx, ops, n_out);
+  g_ptr_array_set_size (batch, 0);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  AlgerSqliteStore *self = data;
+
+  for (;;) {
+    guint64 last_seq;
+
+    g_mutex_lock (&self->lock);
+    while (self->queue->len == 0 && !self->stopping)
+      g_cond_wait (&self->wake, &self->lock);
+    if (self->queue->len == 0) {
+      /* stopping, and everything queued is done */
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+    if (self->queue->len <= MAX_BATCH) {
+      GPtrArray *tmp = self->queue;
+      self->queue = self->batch;
+      self->batch = tmp;
+    } else {
+      for (guint i = 0; i < MAX_BATCH; i++)
+        g_ptr_array_add (self->batch, g_ptr_array_index (self->queue, i));
+      g_ptr_array_remove_range (self->queue, 0, MAX_BATCH);
+    }
+    g_mutex_unlock (&self->lock);
+
+    last_seq = ((Op *) g_ptr_array_index (self->batch, self->batch->len - 1))->seq;
+    process_batch (self, self->batch);
+
+    g_mutex_lock (&self->lock);
+    self->n_completed = last_seq;
+    self->n_transactions = self->w_transactions;
+    self->n_failed = self->w_failed;
+    g_cond_broadcast (&self->progress);
+    g_mutex_unlock (&self->lock);
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* queueing writes (main context)                                           */
+
+static Op *
+op_new (OpKind kind, AlgerStoreDoneFunc done, gpointer user_data, const char *const *strs,
+        guint n_strs)
+{
+  gsize lens[OP_MAX_STRINGS];
+  gsize total = 0;
+  Op *op;
+  char *p;
+
+  g_assert (n_strs <= OP_MAX_STRINGS);
+  for (guint i = 0; i < n_strs; i++) {
+    lens[i] = strs[i] != NULL ? strlen (strs[i]) + 1 : 0;
+    total += lens[i];
+  }
+  op = g_malloc (sizeof (Op) + total);
+  memset (op, 0, sizeof (Op));
+  op->kind = kind;
+  op->done = done;
+  op->user_data = user_data;
+  p = op->data;
+  for (guint i = 0; i < n_strs; i++) {
+    if (strs[i] == NULL)
+      continue;
+    memcpy (p, strs[i], lens[i]);
+    op->s[i] = p;
+    p += lens[i];
+  }
+  format_now (op->ts);
+  return op;
+}
+
+static gboolean
+deliver_closed_cb (gpointer data)
+{
+  Op *op = data;
+
+  op->done (FALSE, op->error, op->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+submit (AlgerSqliteStore *self, Op *op)
+{
+  g_mutex_lock (&self->lock);
+  if (self->stopping || self->writer == NULL) {
+    g_mutex_unlock (&self->lock);
+    if (op->done != NULL && op->kind != OP_SYNC) {
+      GSource *source = g_idle_source_new ();
+
+      g_set_error_literal (&op->error, ALGER_ERROR, ALGER_ERROR_STORAGE, "the store is closed");
+      g_source_set_callback (source, deliver_closed_cb, op, op_free);
+      g_source_attach (source, self->main_ctx);
+      g_source_unref (source);
+    } else {
+      op_free (op);
+    }
+    return FALSE;
+  }
+  op->seq = ++self->n_submitted;
+  g_ptr_array_add (self->queue, op);
+  /* the writer only sleeps on an empty queue: wake it on the first op only */
+  if (self->queue->len == 1)
+    g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static AlgerRedactLevel
+redact_level (AlgerSqliteStore *self)
+{
+  return self->policy == ALGER_PAYLOAD_REDACTED ? ALGER_REDACT_CREDENTIALS
+                                                : ALGER_REDACT_PASSWORDS;
+}
+
+/* the JSON text to store: json itself, a redacted copy (kept in *tmp), or
+ * NULL for a payload body under the metadata policy */
+static const char *
+store_json (AlgerSqliteStore *self, const char *json, gboolean is_body, char **tmp)
+{
+  AlgerRedactLevel level = redact_level (self);
+
+  if (json == NULL || (is_body && self->policy == ALGER_PAYLOAD_METADATA))
+    return NULL;
+  if (!alger_redact_text_may_need (json, level))
+    return json;
+  *tmp = alger_redact_json_text_full (json, level, NULL);
+  return *tmp;
+}
+
+static const char *
+store_text (const char *text, char **tmp)
+{
+  if (text == NULL || !alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
+    return text;
+  *tmp = alger_redact_text (text);
+  return *tmp;
+}
+
+static const char *
+store_path (const char *path, char **tmp)
+{
+  if (path == NULL || !alger_redact_text_may_need (path, ALGER_REDACT_PASSWORDS))
+    return path;
+  *tmp = alger_redact_query (path);
+  return *tmp;
+}
+
+static void
+sqlite_open_connection (AlgerStore *store, const AlgerConnectionRecord *rec,
+                        AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *path = NULL;
+  const char *strs[8];
+  Op *op;
+
+  g_return_if_fail (rec != NULL);
+  strs[0] = rec->id;
+  strs[1] = rec->user_id;
+  strs[2] = rec->client_ip;
+  strs[3] = rec->user_agent;
+  strs[4] = rec->origin;
+  strs[5] = store_path (rec->path, &path);
+  strs[6] = rec->status != NULL ? rec->status : "open";
+  strs[7] = rec->conversation_id;
+  op = op_new (OP_OPEN_CONNECTION, done, user_data, strs, G_N_ELEMENTS (strs));
+  op->n[0] = rec->client_port;
+  submit (self, op);
+}
+
+static void
+sqlite_close_connection (AlgerStore *store, const char *connection_id,
+                         const char *conversation_id, const char *status,
+                         AlgerStoreDoneFunc done, gpointer user_data)
+{
+  const char *strs[3] = { connection_id, conversation_id, status != NULL ? status : "closed" };
+
+  submit (ALGER_SQLITE_STORE (store),
+          op_new (OP_CLOSE_CONNECTION, done, user_data, strs, G_N_ELEMENTS (strs)));
+}
+
+static void
+sqlite_record_frame (AlgerStore *store, const AlgerFrameRecord *rec, AlgerStoreDoneFunc done,
+                     gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *payload = NULL;
+  g_autofree char *error = NULL;
+  const char *strs[3];
+  Op *op;
+
+  g_return_if_fail (rec != NULL);
+  strs[0] = rec->conversation_id;
+  strs[1] = store_json (self, rec->payload, TRUE, &payload);
+  strs[2] = store_text (rec->error, &error);
+  op = op_new (OP_FRAME, done, user_data, strs, G_N_ELEMENTS (strs));
+  op->n[0] = rec->direction;
+  op->n[1] = rec->message_id;
+  op->n[2] = rec->request_id;
+  op->n[3] = rec->type_code;
+  op->n[4] = rec->status_code;
+  submit (self, op);
+}
+
+static void
+sqlite_record_user_action (AlgerStore *store, const char *user_id, const char *action,
+                           const char *details_json, AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *details = NULL;
+  const char *strs[3] = { user_id, action, store_json (self, details_json, FALSE, &details) };
+
+  submit (self, op_new (OP_USER_ACTION, done, user_data, strs, G_N_ELEMENTS (strs)));
+}
+
+static void
+sqlite_record_error (AlgerStore *store, const AlgerErrorRecord *rec, AlgerStoreDoneFunc done,
+                     gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *message = NULL;
+  g_autofree char *payload = NULL;
+  const char *strs[5];
+  Op *op;
+
+  g_return_if_fail (rec != NULL);
+  strs[0] = rec->conversation_id;
+  strs[1] = rec->execution_id;
+  strs[2] = rec->severity;
+  strs[3] = store_text (rec->message, &message);
+  strs[4] = store_json (self, rec->payload, TRUE, &payload);
+  op = op_new (OP_ERROR, done, user_data, strs, G_N_ELEMENTS (strs));
+  op->n[0] = rec->message_id;
+  op->n[1] = rec->type_code;
+  submit (self, op);
+}
+
+static void
+sqlite_touch_last_login (AlgerStore *store, const char *user_id, AlgerStoreDoneFunc done,
+                         gpointer user_data)
+{
+  const char *strs[1] = { user_id };
+
+  submit (ALGER_SQLITE_STORE (store), op_new (OP_TOUCH_LOGIN, done, user_data, strs, 1));
+}
+
+static void
+sqlite_create_execution (AlgerStore *store, const AlgerExecutionRecord *rec,
+                         AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *graph = NULL;
+  g_autofree char *params = NULL;
+  const char *strs[7];
+
+  g_return_if_fail (rec != NULL);
+  strs[0] = rec->id;
+  strs[1] = rec->pipeline_id;
+  strs[2] = rec->source;
+  strs[3] = store_json (self, rec->graph, FALSE, &graph);
+  strs[4] = store_json (self, rec->params, FALSE, &params);
+  strs[5] = rec->status != NULL ? rec->status : "running";
+  strs[6] = rec->requested_by;
+  submit (self, op_new (OP_CREATE_EXECUTION, done, user_data, strs, G_N_ELEMENTS (strs)));
+}
+
+static void
+sqlite_update_execution (AlgerStore *store, const char *execution_id, const char *status,
+                         const char *output_file, const char *output_content, gboolean completed,
+                         AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *content = NULL;
+  const char *strs[4] = { execution_id, status, output_file,
+                          store_json (self, output_content, FALSE, &content) };
+  Op *op = op_new (OP_UPDATE_EXECUTION, done, user_data, strs, G_N_ELEMENTS (strs));
+
+  op->n[0] = completed;
+  submit (self, op);
+}
+
+static void
+sqlite_add_execution_event (AlgerStore *store, const char *execution_id, const char *event_type,
+                            const char *description, const char *payload_json,
+                            AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *desc = NULL;
+  g_autofree char *payload = NULL;
+  const char *strs[4] = { execution_id, event_type, store_text (description, &desc),
+                          store_json (self, payload_json, TRUE, &payload) };
+
+  submit (self, op_new (OP_EXECUTION_EVENT, done, user_data, strs, G_N_ELEMENTS (strs)));
+}
+
+static void
+sqlite_save_pipeline (AlgerStore *store, const char *id, const char *name,
+                      const char *full_graph_json, const char *description,
+                      const char *metadata_json, AlgerStoreDoneFunc done, gpointer user_data)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  g_autofree char *graph = NULL;
+  g_autofree char *metadata = NULL;
+  const char *strs[5] = { id, name, store_json (self, full_graph_json, FALSE, &graph), description,
+                          store_json (self, metadata_json, FALSE, &metadata) };
+
+  submit (self, op_new (OP_SAVE_PIPELINE, done, user_data, strs, G_N_ELEMENTS (strs)));
+}
+
+static void
+sqlite_remove_pipeline (AlgerStore *store, const char *id, AlgerStoreDoneFunc done,
+                        gpointer user_data)
+{
+  const char *strs[1] = { id };
+
+  submit (ALGER_SQLITE_STORE (store), op_new (OP_REMOVE_PIPELINE, done, user_data, strs, 1));
+}
+
+static gboolean
+sqlite_flush (AlgerStore *store, GError **error)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  guint64 target;
+
+  g_mutex_lock (&self->lock);
+  if (self->writer == NULL) {
+    g_mutex_unlock (&self->lock);
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "the store is closed");
+    return FALSE;
+  }
+  target = self->n_submitted;
+  while (self->n_completed < target)
+    g_cond_wait (&self->progress, &self->lock);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* run func on the writer thread, in FIFO order with the queued writes, and
+ * wait for it */
+static gboolean
+run_sync_call (AlgerSqliteStore *self, SyncFunc func, gpointer data, gboolean in_transaction,
+               GError **error)
+{
+  SyncCall call = { func, data, in_transaction, FALSE, FALSE, NULL };
+  Op *op = op_new (OP_SYNC, NULL, NULL, NULL, 0);
+
+  op->sync = &call;
+  if (!submit (self, op)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "the store is closed");
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  while (!call.finished)
+    g_cond_wait (&self->progress, &self->lock);
+  g_mutex_unlock (&self->lock);
+  if (!call.ok) {
+    g_propagate_error (error, call.error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* synchronous calls (start-up, command line, tests)                        */
+
+typedef struct {
+  const char *username;
+  const char *display_name;
+  const char *roles_json;
+  const char *password_hash;
+  gboolean reset_password;
+  gboolean created;
+} EnsureUser;
+
+static gboolean
+ensure_user_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
+{
+  EnsureUser *eu = data;
+  g_autoptr(sqlite3_stmt) find = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *id = NULL;
+  gboolean has_hash = FALSE;
+  int rc;
+
+  if (!prepare (db, "SELECT id, password_hash FROM users WHERE username = ?1", &find, error))
+    return FALSE;
+  bind_text (find, 1, eu->username);
+  rc = sqlite3_step (find);
+  if (rc == SQLITE_ROW) {
+    id = g_strdup ((const char *) sqlite3_column_text (find, 0));
+    has_hash = sqlite3_column_type (find, 1) != SQLITE_NULL;
+  } else if (rc != SQLITE_DONE) {
+    set_sqlite_error (error, db, "looking up a user");
+    return FALSE;
+  }
+
+  if (id == NULL) {
+    g_autofree char *new_id = g_uuid_string_random ();
+
+    if (!prepare (db,
+                  "INSERT INTO users (id, username, display_name, email, roles, metadata, "
+                  "last_login, created_at, updated_at, password_hash) VALUES (?1, ?2, ?3, NULL, "
+                  "?4, '{}', NULL, ?5, ?5, ?6)",
+                  &stmt, error))
+      return FALSE;
+    bind_text (stmt, 1, new_id);
+    bind_text (stmt, 2, eu->username);
+    bind_text (stmt, 3, eu->display_name);
+    bind_text (stmt, 4, eu->roles_json != NULL ? eu->roles_json : "[]");
+    bind_text (stmt, 5, ts);
+    bind_text (stmt, 6, eu->password_hash);
+    if (!step_done (db, stmt, "creating a user", error))
+      return FALSE;
+    eu->created = TRUE;
+    return TRUE;
+  }
+
+  /* an account without a hash (migrated from the original) cannot log in:
+   * give it the configured one */
+  if (eu->password_hash != NULL && (eu->reset_password || !has_hash)) {
+    if (!prepare (db, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                  &stmt, error))
+      return FALSE;
+    bind_text (stmt, 1, eu->password_hash);
+    bind_text (stmt, 2, ts);
+    bind_text (stmt, 3, id);
+    if (!step_done (db, stmt, "setting a password hash", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+sqlite_ensure_user_sync (AlgerStore *store, const char *username, const char *display_name,
+                         const char *roles_json, const char *password_hash,
+                         gboolean reset_password, gboolean *created, GError **error)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
+  EnsureUser eu = { username, display_name, roles_json, password_hash, reset_password, FALSE };
+
+  if (created != NULL)
+    *created = FALSE;
+  if (username == NULL || *username == '\0') {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "username is empty");
+    return FALSE;
+  }
+  if (roles_json != NULL) {
+    g_autoptr(JsonNode) roles = json_from_string (roles_json, NULL);
+
+    if (roles == NULL || !JSON_NODE_HOLDS_ARRAY (roles)) {
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                   "roles must be a JSON array, not %s", roles_json);
+      return FALSE;
+    }
+  }
+  if (!run_sync_call (self, ensure_user_func, &eu, TRUE, error))
+    return FALSE;
+  if (created != NULL)
+    *created = eu.created;
+  return TRUE;
+}
+
+static gboolean
+interrupt_running_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
+{
+  gint *count = data;
+  g_autoptr(sqlite3_stmt) event = NULL;
+  g_autoptr(sqlite3_stmt) update = NULL;
+
+  if (!prepare (db,
+                "INSERT INTO execution_events (execution_id, event_type, description, payload, "
+                "created_at) SELECT id, 'status', '" INTERRUPTED_DESCRIPTION "', "
+                "'{\"status\":\"interrupted\",\"previousStatus\":\"running\"}', ?1 "
+                "FROM executions WHERE status = 'running'",
+                &event, error))
+    return FALSE;
+  bind_text (event, 1, ts);
+  if (!step_done (db, event, "recording interrupted executions", error))
+    return FALSE;
+  if (!prepare (db,
+                "UPDATE executions SET status = 'interrupted', completed_at = "
+                "COALESCE(completed_at, ?1) WHERE status = 'running'",
+                &update, error))
+    return FALSE;
+  bind_text (update, 1, ts);
+  if (!step_done (db, update, "interrupting executions", error))
+    return FALSE;
+  *count = sqlite3_changes (db);
+  return TRUE;
+}
+
+static gint
+sqlite_interrupt_running_sync (AlgerStore *store, GError **error)
+{
+  gint count = 0;
+
+  if (!run_sync_call (ALGER_SQLITE_STORE (store), interrupt_running_func, &count, TRUE, error))
+    return -1;
+  if (count > 0)
+    g_message ("%d executions left running by a previous run marked interrupted", count);
+  return count;
+}
+
+static gboolean
+exec_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
+{
+  return exec_sql (db, data, error);
+}
+
+gboolean
+alger_sqlite_store_exec_sync (AlgerSqliteStore *self, const char *sql, GError **error)
+{
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), FALSE);
+  g_return_val_if_fail (sql != NULL, FALSE);
+
+  return run_sync_call (self, exec_func, (gpointer) sql, FALSE, error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* reads                                                                    */
+
+typedef struct {
+  const char *name;
+  guint n_args;      /* required */
+  gboolean limit;    /* one optional argument: a row limit */
+  gboolean single;   /* an object (or NOT_FOUND), else an array */
+  const char *what;  /* for NOT_FOUND */
+  const char *sql;
+} QueryDef;
+
+#define USER_PUBLIC_COLUMNS                                                                        \
+  "id, username, display_name, email, roles, metadata, last_login, created_at, updated_at"
+
+static const QueryDef query_defs[] = {
+  { "user-by-name", 1, FALSE, TRUE, "user", "SELECT * FROM users WHERE username = ?1" },
+  { "user", 1, FALSE, TRUE, "user", "SELECT " USER_PUBLIC_COLUMNS " FROM users WHERE id = ?1" },
+  { "users", 0, FALSE, FALSE, NULL,
+    "SELECT " USER_PUBLIC_COLUMNS " FROM users ORDER BY username" },
+  { "pipelines", 0, FALSE, FALSE, NULL, "SELECT * FROM pipelines ORDER BY id" },
+  { "pipeline", 1, FALSE, TRUE, "pipeline", "SELECT * FROM pipelines WHERE id = ?1" },
+  { "execution", 1, FALSE, TRUE, "execution", "SELECT * FROM executions WHERE id = ?1" },
+  { "executions", 0, TRUE, FALSE, NULL,
+    "SELECT * FROM executions ORDER BY started_at DESC, rowid DESC LIMIT ?1" },
+  { "running-executions", 0, FALSE, FALSE, NULL,
+    "SELECT * FROM executions WHERE status = 'running' ORDER BY started_at, rowid" },
+  { "execution-events", 1, FALSE, FALSE, NULL,
+    "SELECT * FROM execution_events WHERE execution_id = ?1 ORDER BY id" },
+  { "connections", 0, TRUE, FALSE, NULL,
+    "SELECT * FROM connections ORDER BY connected_at DESC, rowid DESC LIMIT ?1" },
+  { "open-connections", 0, FALSE, FALSE, NULL,
+    "SELECT * FROM connections WHERE status = 'open' ORDER BY connected_at, rowid" },
+  { "conversation-messages", 1, FALSE, FALSE, NULL,
+    "SELECT * FROM conversation_messages WHERE conversation_id = ?1 ORDER BY id" },
+  { "user-actions", 0, TRUE, FALSE, NULL,
+    "SELECT * FROM user_actions ORDER BY id DESC LIMIT ?1" },
+  { "error-logs", 0, TRUE, FALSE, NULL, "SELECT * FROM error_logs ORDER BY id DESC LIMIT ?1" },
+};
+
+static const char *const json_columns[] = {
+  "roles", "metadata", "full_graph", "graph", "params", "payload", "details", "output_content",
+};
+
+static const QueryDef *
+find_query (const char *name, GStrv args, GError **error)
+{
+  guint n_args = args != NULL ? g_strv_length (args) : 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (query_defs); i++) {
+    const QueryDef *def = &query_defs[i];
+
+    if (g_strcmp0 (def->name, name) != 0)
+      continue;
+    if (n_args < def->n_args) {
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                   "query '%s' takes %u argument(s), got %u", name, def->n_args, n_args);
+      return NULL;
+    }
+    return def;
+  }
+  g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "unknown query '%s'",
+               name != NULL ? name : "(null)");
+  return NULL;
+}
+
+static sqlite3 *
+reader_acquire (AlgerSqliteStore *self, GError **error)
+{
+  sqlite3 *db = NULL;
+
+  g_mutex_lock (&self->readers_lock);
+  if (self->readers->len > 0)
+    db = g_ptr_array_steal_index (self->readers, self->readers->len - 1);
+  g_mutex_unlock (&self->readers_lock);
+  if (db == NULL)
+    db = open_db (self->path, SQLITE_OPEN_READONLY, error);
+  return db;
+}
+
+static void
+reader_release (AlgerSqliteStore *self, sqlite3 *db)
+{
+  g_mutex_lock (&self->readers_lock);
+  if (self->readers->len < MAX_IDLE_READERS) {
+    g_ptr_array_add (self->readers, db);
+    db = NULL;
+  }
+  g_mutex_unlock (&self->readers_lock);
+  if (db != NULL)
+    sqlite3_close (db);
+}
+
+static gboolean
+is_json_column (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (json_columns); i++) {
+    if (strcmp (name, json_columns[i]) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static JsonNode *
+row_to_node (sqlite3_stmt *stmt)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node;
+  int n = sqlite3_column_count (stmt);
+
+  for (int i = 0; i < n; i++) {
+    const char *name = sqlite3_column_name (stmt, i);
+
+    switch (sqlite3_column_type (stmt, i)) {
+    case SQLITE_INTEGER:
+      json_object_set_int_member (object, name, sqlite3_column_int64 (stmt, i));
+      break;
+    case SQLITE_FLOAT:
+      json_object_set_double_member (object, name, sqlite3_column_double (stmt, i));
+      break;
+    case SQLITE_NULL:
+      json_object_set_null_member (object, name);
+      break;
+    case SQLITE_BLOB: {
+      g_autofree char *b64 =
+          g_base64_encode (sqlite3_column_blob (stmt, i), sqlite3_column_bytes (stmt, i));
+      json_object_set_string_member (object, name, b64);
+      break;
+    }
+    case SQLITE_TEXT:
+    default: {
+      const char *text = (const char *) sqlite3_column_text (stmt, i);
+      JsonNode *parsed = is_json_column (name) ? json_from_string (text, NULL) : NULL;
+
+      if (parsed != NULL)
+        json_object_set_member (object, name, parsed);
+      else
+        json_object_set_string_member (object, name, text);
+      break;
+    }
+    }
+  }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+run_query (AlgerSqliteStore *self, const QueryDef *def, GStrv args, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  sqlite3 *db;
+  int rc;
+
+  db = reader_acquire (self, error);
+  if (db == NULL)
+    return NULL;
+  if (!prepare (db, def->sql, &stmt, error)) {
+    reader_release (self, db);
+    return NULL;
+  }
+  if (def->limit) {
+    gint64 limit = -1;
+
+    if (args != NULL && args[0] != NULL && *args[0] != '\0') {
+      g_autoptr(GError) parse_error = NULL;
+
+      if (!g_ascii_string_to_signed (args[0], 10, G_MININT64, G_MAXINT64, &limit,
+                                     &parse_error)) {
+        g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "query '%s': bad limit: %s",
+                     def->name, parse_error->message);
+        g_clear_pointer (&stmt, sqlite3_finalize);
+        reader_release (self, db);
+        return NULL;
+      }
+    }
+    sqlite3_bind_int64 (stmt, 1, limit);
+  } else {
+    for (guint i = 0; i < def->n_args; i++)
+      bind_text (stmt, (int) i + 1, args[i]);
+  }
+
+  rows = json_array_new ();
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    json_array_add_element (rows, row_to_node (stmt));
+    if (def->single)
+      break;
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    set_sqlite_error (error, db, def->name);
+    g_clear_pointer (&stmt, sqlite3_finalize);
+    reader_release (self, db);
+    return NULL;
+  }
+  /* end the read transaction before the connection goes back to the pool */
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  reader_release (self, db);
+
+  if (def->single) {
+    if (json_array_get_length (rows) == 0) {
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_NOT_FOUND, "%s '%s' not found", def->what,
+                   args[0]);
+      return NULL;
+    }
+    return json_array_dup_element (rows, 0);
+  }
+  return json_node_init_array (json_node_alloc (), rows);
+}
+
+typedef struct {
+  const QueryDef *def;
+  GStrv args;
+} QueryData;
+
+static void
+query_data_free (QueryData *data)
+{
+  g_strfreev (data->args);
+  g_free (data);
+}
+
+static void
+query_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  QueryData *data = task_data;
+  GError *error = NULL;
+  JsonNode *node;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  node = run_query (ALGER_SQLITE_STORE (source), data->def, data->args, &error);
+  if (node == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+static void
+sqlite_query (AlgerStore *store, const char *query_name, GStrv args, GCancellable *cancellable,
+              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  GError *error = NULL;
+  const QueryDef *def;
+  QueryData *data;
+
+  g_task_set_source_tag (task, sqlite_query);
+  g_task_set_name (task, "alger-store query");
+  def = find_query (query_name, args, &error);
+  if (def == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  data = g_new0 (QueryData, 1);
+  data->def = def;
+  data->args = g_strdupv (args);
+  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
+  g_task_run_in_thread (task, query_thread);
+}
+
+static JsonNode *
+sqlite_query_finish (AlgerStore *store, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonNode *
+sqlite_query_sync (AlgerStore *store, const char *query_name, GStrv args, GError **error)
+{
+  const QueryDef *def = find_query (query_name, args, error);
+
+  if (def == NULL)
+    return NULL;
+  return run_query (ALGER_SQLITE_STORE (store), def, args, error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* object                                                                   */
+
+static void
+alger_sqlite_store_iface_init (AlgerStoreInterface *iface)
+{
+  iface->open_connection = sqlite_open_connection;
+  iface->close_connection = sqlite_close_connection;
+  iface->record_frame = sqlite_record_frame;
+  iface->record_user_action = sqlite_record_user_action;
+  iface->record_error = sqlite_record_error;
+  iface->touch_last_login = sqlite_touch_last_login;
+  iface->create_execution = sqlite_create_execution;
+  iface->update_execution = sqlite_update_execution;
+  iface->add_execution_event = sqlite_add_execution_event;
+  iface->save_pipeline = sqlite_save_pipeline;
+  iface->remove_pipeline = sqlite_remove_pipeline;
+  iface->query = sqlite_query;
+  iface->query_finish = sqlite_query_finish;
+  iface->flush = sqlite_flush;
+  iface->query_sync = sqlite_query_sync;
+  iface->ensure_user_sync = sqlite_ensure_user_sync;
+  iface->interrupt_running_sync = sqlite_interrupt_running_sync;
+}
+
+/* stop the writer after it drained the queue, then close everything */
+static void
+alger_sqlite_store_dispose (GObject *object)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (object);
+  GThread *writer;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  writer = g_steal_pointer (&self->writer);
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+  if (writer != NULL)
+    g_thread_join (writer);
+
+  g_mutex_lock (&self->readers_lock);
+  for (guint i = 0; i < self->readers->len; i++)
+    sqlite3_close (g_ptr_array_index (self->readers, i));
+  g_ptr_array_set_size (self->readers, 0);
+  g_mutex_unlock (&self->readers_lock);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  if (self->wdb != NULL) {
+    /* the last connection to close checkpoints the WAL */
+    if (sqlite3_close (self->wdb) != SQLITE_OK)
+      g_warning ("closing %s: %s", self->path, sqlite3_errmsg (self->wdb));
+    self->wdb = NULL;
+  }
+
+  G_OBJECT_CLASS (alger_sqlite_store_parent_class)->dispose (object);
+}
+
+static void
+alger_sqlite_store_finalize (GObject *object)
+{
+  AlgerSqliteStore *self = ALGER_SQLITE_STORE (object);
+
+  g_ptr_array_unref (self->queue); /* empty: the writer drained it */
+  g_ptr_array_unref (self->batch);
+  g_ptr_array_unref (self->readers);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->wake);
+  g_cond_clear (&self->progress);
+  g_mutex_clear (&self->readers_lock);
+  g_clear_pointer (&self->main_ctx, g_main_context_unref);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (alger_sqlite_store_parent_class)->finalize (object);
+}
+
+static void
+alger_sqlite_store_class_init (AlgerSqliteStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = alger_sqlite_store_dispose;
+  object_class->finalize = alger_sqlite_store_finalize;
+}
+
+static void
+alger_sqlite_store_init (AlgerSqliteStore *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  g_cond_init (&self->progress);
+  g_mutex_init (&self->readers_lock);
+  self->queue = g_ptr_array_sized_new (256);
+  self->batch = g_ptr_array_sized_new (256);
+  self->readers = g_ptr_array_new ();
+  self->main_ctx = g_main_context_ref_thread_default ();
+}
+
+static gboolean
+setup (AlgerSqliteStore *self, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *mode;
+
+  if (g_mkdir_with_parents (dir, 0750) != 0) {
+    int saved_errno = errno;
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot create %s: %s", dir,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  self->wdb = open_db (self->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
+  if (self->wdb == NULL)
+    return FALSE;
+
+  /* WAL: readers on their own connections never block the writer */
+  if (!prepare (self->wdb, "PRAGMA journal_mode=WAL", &stmt, error))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW) {
+    set_sqlite_error (error, self->wdb, "switching to WAL");
+    return FALSE;
+  }
+  mode = (const char *) sqlite3_column_text (stmt, 0);
+  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE,
+                 "%s: cannot use the WAL journal (got '%s')", self->path, mode);
+    return FALSE;
+  }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  /* see the top of this file for why NORMAL is crash-safe in WAL */
+  if (!exec_sql (self->wdb,
+                 "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                 "PRAGMA journal_size_limit=67108864;",
+                 error))
+    return FALSE;
+  if (!migrate (self->wdb, error)) {
+    g_prefix_error (error, "%s: ", self->path);
+    return FALSE;
+  }
+
+  self->writer = g_thread_try_new ("alger-store-writer", writer_thread, self, error);
+  return self->writer != NULL;
+}
+
+AlgerSqliteStore *
+alger_sqlite_store_new (const char *path, AlgerPayloadPolicy policy, GError **error)
+{
+  g_autoptr(AlgerSqliteStore) self = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (path == NULL || *path == '\0' || strcmp (path, ":memory:") == 0) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS,
+                 "the store needs a file path (readers open it again)");
+    return NULL;
+  }
+  if (policy > ALGER_PAYLOAD_METADATA) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "unknown payload policy %d",
+                 (int) policy);
+    return NULL;
+  }
+  self = g_object_new (ALGER_TYPE_SQLITE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->policy = policy;
+  if (!setup (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+alger_sqlite_store_get_path (AlgerSqliteStore *self)
+{
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), NULL);
+  return self->path;
+}
+
+AlgerPayloadPolicy
+alger_sqlite_store_get_policy (AlgerSqliteStore *self)
+{
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), ALGER_PAYLOAD_FULL);
+  return self->policy;
+}
+
+guint64
+alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
+  g_mutex_lock (&self->lock);
+  n = self->n_transactions;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint64
+alger_sqlite_store_get_n_failed (AlgerSqliteStore *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
+  g_mutex_lock (&self->lock);
+  n = self->n_failed;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+static const char *const policy_names[] = {
+  [ALGER_PAYLOAD_FULL] = "full",
+  [ALGER_PAYLOAD_REDACTED] = "redacted",
+  [ALGER_PAYLOAD_METADATA] = "metadata",
+};
+
+gboolean
+alger_payload_policy_from_string (const char *str, AlgerPayloadPolicy *policy)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (policy_names); i++) {
+    if (g_ascii_strcasecmp (str, policy_names[i]) == 0) {
+      if (policy != NULL)
+        *policy = (AlgerPayloadPolicy) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+const char *
+alger_payload_policy_to_string (AlgerPayloadPolicy policy)
+{
+  if ((guint) policy >= G_N_ELEMENTS (policy_names))
+    return NULL;
+  return policy_names[policy];
+}

@@ -1,0 +1,40 @@
+/* alger-sqlite-store.h: AlgerStore on one SQLite file (WAL, one writer thread,
+ * group commit, a small pool of read-only reader connections) */
+#pragma once
+
+#include "alger-store.h"
+
+G_BEGIN_DECLS
+
+#define ALGER_TYPE_SQLITE_STORE (alger_sqlite_store_get_type ())
+G_DECLARE_FINAL_TYPE (AlgerSqliteStore, alger_sqlite_store, ALGER, SQLITE_STORE, GObject)
+
+/* the PRAGMA user_version this code migrates to */
+#define ALGER_SQLITE_STORE_SCHEMA_VERSION 1
+
+/* creates the parent directories, opens (or creates) the file, migrates it to
+ * the latest schema and starts the writer thread.  Must be called on the
+ * thread whose thread-default main context will receive the `done`
+ * callbacks.  Errors are ALGER_ERROR_STORAGE (cannot open / migrate) or
+ * ALGER_ERROR_INVALID_ARGS. */
+AlgerSqliteStore *alger_sqlite_store_new (const char *path, AlgerPayloadPolicy policy,
+                                          GError **error);
+
+const char *alger_sqlite_store_get_path (AlgerSqliteStore *self);
+AlgerPayloadPolicy alger_sqlite_store_get_policy (AlgerSqliteStore *self);
+
+/* "full", "redacted", "metadata" (case-insensitive) */
+gboolean alger_payload_policy_from_string (const char *str, AlgerPayloadPolicy *policy);
+const char *alger_payload_policy_to_string (AlgerPayloadPolicy policy);
+
+/* debugging and tests */
+/* number of transactions the writer has run (each COMMIT or ROLLBACK of
+ * queued writes, including the per-op retries after a failed batch) */
+guint64 alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self);
+/* number of queued writes that failed (their done got ALGER_ERROR_STORAGE) */
+guint64 alger_sqlite_store_get_n_failed (AlgerSqliteStore *self);
+/* run SQL on the writer connection, on the writer thread, in FIFO order with
+ * the queued writes (e.g. "PRAGMA max_page_count=…" to simulate a full disk) */
+gboolean alger_sqlite_store_exec_sync (AlgerSqliteStore *self, const char *sql, GError **error);
+
+G_END_DECLS
