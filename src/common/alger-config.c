@@ -99,7 +99,7 @@ typedef struct {
 #define FIELD(config, off, type) ((type *) (gpointer) ((guint8 *) (config) + (off)))
 
 static gboolean set_key (AlgerConfig *config, const KeyInfo *info, const char *value,
-                         GError **error);
+                         gboolean from_cli, GError **error);
 
 AlgerConfig *
 alger_config_new (void)
@@ -109,7 +109,7 @@ alger_config_new (void)
   priv->overrides = g_ptr_array_new ();
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++) {
     g_autoptr(GError) error = NULL;
-    if (!set_key (&priv->pub, &keys[i], keys[i].default_value, &error))
+    if (!set_key (&priv->pub, &keys[i], keys[i].default_value, FALSE, &error))
       g_error ("bad compiled default for %s.%s: %s", keys[i].group, keys[i].key, error->message);
   }
   return &priv->pub;
@@ -195,8 +195,11 @@ bad_value (GError **error, const char *value, const char *fmt, ...)
   return FALSE;
 }
 
+/* @from_cli: the command line may ask for port 0 (any free port), which the test
+ * harness uses; in a file it is almost certainly a mistake */
 static gboolean
-set_key (AlgerConfig *config, const KeyInfo *info, const char *value, GError **error)
+set_key (AlgerConfig *config, const KeyInfo *info, const char *value, gboolean from_cli,
+         GError **error)
 {
   guint64 n = 0;
 
@@ -218,6 +221,10 @@ set_key (AlgerConfig *config, const KeyInfo *info, const char *value, GError **e
     return TRUE;
   }
   case KEY_PORT:
+    if (from_cli && parse_uint (value, 0, 0, FALSE, &n)) {
+      *FIELD (config, info->offset, guint) = 0;
+      return TRUE;
+    }
     if (!parse_uint (value, 1, 65535, FALSE, &n))
       return bad_value (error, value, _("is not a valid port (1-65535)"));
     *FIELD (config, info->offset, guint) = (guint) n;
@@ -386,7 +393,7 @@ load_keyfile (AlgerConfig *config, GKeyFile *kf, const char *origin, GError **er
         g_prefix_error (error, "%s: [%s] %s: ", origin, groups[g], names[k]);
         return FALSE;
       }
-      if (!set_key (config, info, value, error)) {
+      if (!set_key (config, info, value, FALSE, error)) {
         g_prefix_error (error, "%s: [%s] %s: ", origin, groups[g], names[k]);
         return FALSE;
       }
@@ -435,6 +442,7 @@ gboolean
 alger_config_set (AlgerConfig *config, const char *key, const char *value, GError **error)
 {
   const KeyInfo *info;
+  gboolean from_cli;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
@@ -445,8 +453,9 @@ alger_config_set (AlgerConfig *config, const char *key, const char *value, GErro
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, _("unknown setting \"%s\""), key);
     return FALSE;
   }
-  if (!set_key (config, info, value, error)) {
-    if (strchr (key, '.') != NULL || info->option == NULL)
+  from_cli = strchr (key, '.') == NULL;
+  if (!set_key (config, info, value, from_cli, error)) {
+    if (!from_cli || info->option == NULL)
       g_prefix_error (error, "[%s] %s: ", info->group, info->key);
     else
       g_prefix_error (error, "--%s: ", info->option);
@@ -519,7 +528,7 @@ option_cb (const char *option_name, const char *value, gpointer user_data, GErro
   }
   /* check now, so the user hears about it while options are parsed; apply later */
   scratch = alger_config_new ();
-  if (!set_key (scratch, info, value, error)) {
+  if (!set_key (scratch, info, value, TRUE, error)) {
     g_prefix_error (error, "--%s: ", info->option);
     return FALSE;
   }
@@ -573,7 +582,7 @@ alger_config_apply_options (AlgerConfig *config, GError **error)
   for (guint i = 0; i + 1 < priv->overrides->len; i += 2) {
     const KeyInfo *info = g_ptr_array_index (priv->overrides, i);
     const char *value = g_ptr_array_index (priv->overrides, i + 1);
-    if (!set_key (config, info, value, error)) {
+    if (!set_key (config, info, value, TRUE, error)) {
       g_prefix_error (error, "--%s: ", info->option);
       return FALSE;
     }

@@ -14,7 +14,7 @@ typedef enum {
 typedef struct {
   /* [server] */
   char *host;                 /* "127.0.0.1" */
-  guint port;                 /* 8765, 1-65535 */
+  guint port;                 /* 8765, 1-65535; 0 (any free port) only from the command line */
   char *state_dir;            /* NULL until finish: $STATE_DIRECTORY, else user state dir/alger */
   char *database;             /* NULL until finish: <state_dir>/alger.sqlite3 */
   char *outputs_dir;          /* NULL until finish: <state_dir>/outputs */

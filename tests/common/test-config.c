@@ -321,6 +321,9 @@ static const OverrideCase override_cases[] = {
   { "http.port", "8080", "http.port", "8080", NULL },
   { "--port", "abc", NULL, NULL, "--port: \"abc\" is not a valid port (1-65535)" },
   { "server.port", "0", NULL, NULL, "[server] port: \"0\" is not a valid port (1-65535)" },
+  /* the command line may ask for any free port (the integration harness does) */
+  { "--port", "0", "server.port", "0", NULL },
+  { "--port", "65536", NULL, NULL, "--port: \"65536\" is not a valid port (1-65535)" },
   { "--node-delay-ms", "5,1", NULL, NULL,
     "--node-delay-ms: \"5,1\" is not a valid delay (MIN must not exceed MAX)" },
   { "--bus", "user", NULL, NULL, "--bus: \"user\" is not a valid bus (system, session or none)" },
@@ -380,7 +383,8 @@ test_options (void)
   g_autoptr(AlgerConfig) config = alger_config_new ();
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   /* --config comes last, yet the options before it win over the file */
-  const char *argv_in[] = { "algerd", "--port", "9000", "--node-delay-ms=5,10", "--port=9001",
+  const char *argv_in[] = { "algerd", "--port", "9000", "--node-delay-ms=5,10", "--port=0",
+                            "--http-port=0", "--port=9001",
                             "--config", path, "extra", NULL };
   g_auto(GStrv) argv = g_strdupv ((char **) argv_in);
   int argc = (int) g_strv_length (argv);
