@@ -387,8 +387,6 @@ test_options (void)
                             "--http-port=0", "--port=9001",
                             "--config", path, "extra", NULL };
   g_auto(GStrv) argv = g_strdupv ((char **) argv_in);
-  int argc = (int) g_strv_length (argv);
-  char **argvp = argv;
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (path,
@@ -396,10 +394,10 @@ test_options (void)
                                       "[executions]\nnode_delay_ms=1\nmax_nodes=5\n",
                                       -1, &error));
   g_option_context_set_main_group (context, alger_config_get_option_group (config));
-  g_assert_true (g_option_context_parse (context, &argc, &argvp, &error));
+  g_assert_true (g_option_context_parse_strv (context, &argv, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (argc, ==, 2);
-  g_assert_cmpstr (argvp[1], ==, "extra");
+  g_assert_cmpuint (g_strv_length (argv), ==, 2);
+  g_assert_cmpstr (argv[1], ==, "extra");
   g_assert_cmpstr (alger_config_get_config_file (config), ==, path);
   /* nothing applied yet */
   g_assert_cmpuint (config->port, ==, 8765);
@@ -424,11 +422,9 @@ test_options_bad (void)
   g_autoptr(GError) error = NULL;
   const char *argv_in[] = { "algerd", "--http-port", "99999", NULL };
   g_auto(GStrv) argv = g_strdupv ((char **) argv_in);
-  int argc = (int) g_strv_length (argv);
-  char **argvp = argv;
 
   g_option_context_set_main_group (context, alger_config_get_option_group (config));
-  g_assert_false (g_option_context_parse (context, &argc, &argvp, &error));
+  g_assert_false (g_option_context_parse_strv (context, &argv, &error));
   g_assert_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
   g_assert_cmpstr (error->message, ==,
                    "--http-port: \"99999\" is not a valid port (1-65535, or 0 for off)");
@@ -440,11 +436,9 @@ test_options_bad (void)
     g_autoptr(GOptionContext) context2 = g_option_context_new (NULL);
     const char *argv2_in[] = { "algerd", "-c", "/nonexistent/alger.conf", NULL };
     g_auto(GStrv) argv2 = g_strdupv ((char **) argv2_in);
-    int argc2 = (int) g_strv_length (argv2);
-    char **argv2p = argv2;
 
     g_option_context_set_main_group (context2, alger_config_get_option_group (config2));
-    g_assert_true (g_option_context_parse (context2, &argc2, &argv2p, &error));
+    g_assert_true (g_option_context_parse_strv (context2, &argv2, &error));
     g_assert_false (alger_config_apply_options (config2, &error));
     g_assert_true (g_str_has_prefix (error->message, "/nonexistent/alger.conf: "));
   }
