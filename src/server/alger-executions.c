@@ -1,0 +1,1197 @@
+/* alger-executions.c: runs pipelines for the protocol (103/104/106/107)
+ *
+ * A run's life: the request is checked, then the gates; the execution row
+ * and its "created" event are queued to the store before the 20x, so they
+ * commit first.  The graph runs on a pool worker, which also writes the
+ * tracked files and the output file; node reports and the end come back to
+ * the main context, where they are recorded and re-emitted by the
+ * AlgerExecution for whoever listens (the session pushes 205/305, 207/307).
+ */
+#define G_LOG_DOMAIN "alger-executions"
+
+#include "config.h"
+
+#include "alger-executions.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "alger-error.h"
+#include "alger-graph.h"
+#include "alger-redact.h"
+#include "alger-runner.h"
+
+struct _AlgerExecutions {
+  GObject parent_instance;
+
+  const AlgerConfig *config;
+  AlgerStore *store;
+  GThreadPool *pool;
+  GMainContext *context;
+  GHashTable *running; /* id -> RunState */
+
+  gboolean maintenance_mode;
+  gboolean executions_halted;
+  guint max_concurrent;
+};
+
+G_DEFINE_TYPE (AlgerExecutions, alger_executions, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_MAINTENANCE_MODE,
+  PROP_EXECUTIONS_HALTED,
+  PROP_MAX_CONCURRENT_EXECUTIONS,
+  PROP_ACTIVE_EXECUTIONS,
+  N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_EXECUTION_STARTED,
+  SIGNAL_EXECUTION_FINISHED,
+  LAST_SIGNAL
+};
+static guint signals[LAST_SIGNAL];
+
+/* main-context state of one live run */
+typedef struct {
+  AlgerExecutions *owner; /* weak: the owner outlives its runs (dispose waits) */
+  AlgerExecution *execution;
+  AlgerSession *session; /* nullable */
+  gint64 request_id;
+  gulong node_handler;
+  gulong finished_handler;
+  JsonNode *pipeline_owner;
+  JsonNode *executed_by;
+  gint64 started_mono;
+} RunState;
+
+/* what a worker needs; owned by the worker job */
+typedef struct {
+  AlgerExecutions *owner;
+  AlgerExecution *execution; /* ref: read-only fields, cancellable */
+  JsonNode *graph;
+  char *strategy;
+  char *outputs_dir;
+  guint max_nodes;
+  guint64 max_elements;
+  gboolean compat_original;
+  guint delay_min_ms;
+  guint delay_max_ms;
+  GMainContext *context;
+} Job;
+
+typedef struct {
+  AlgerExecutions *owner;
+  char *execution_id;
+  JsonObject *report;    /* 205/305 content */
+  JsonArray *artifacts;  /* tracked-output artifacts of the node */
+  char *node_id;
+  char *node_kind;
+} NodeMsg;
+
+typedef struct {
+  AlgerExecutions *owner;
+  char *execution_id;
+  JsonNode *summary;  /* on success */
+  GError *error;      /* on failure or cancellation */
+  double duration_ms;
+  char *output_file;  /* written by the worker, nullable */
+} EndMsg;
+
+static void
+run_state_free (RunState *state)
+{
+  if (state->session != NULL) {
+    g_clear_signal_handler (&state->node_handler, state->execution);
+    g_clear_signal_handler (&state->finished_handler, state->execution);
+  }
+  g_clear_object (&state->session);
+  g_clear_object (&state->execution);
+  g_clear_pointer (&state->pipeline_owner, json_node_unref);
+  g_clear_pointer (&state->executed_by, json_node_unref);
+  g_free (state);
+}
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->execution);
+  g_clear_pointer (&job->graph, json_node_unref);
+  g_free (job->strategy);
+  g_free (job->outputs_dir);
+  g_clear_pointer (&job->context, g_main_context_unref);
+  g_free (job);
+}
+
+static void
+node_msg_free (NodeMsg *msg)
+{
+  g_free (msg->execution_id);
+  g_clear_pointer (&msg->report, json_object_unref);
+  g_clear_pointer (&msg->artifacts, json_array_unref);
+  g_free (msg->node_id);
+  g_free (msg->node_kind);
+  g_free (msg);
+}
+
+static void
+end_msg_free (EndMsg *msg)
+{
+  g_free (msg->execution_id);
+  g_clear_pointer (&msg->summary, json_node_unref);
+  g_clear_error (&msg->error);
+  g_free (msg->output_file);
+  g_free (msg);
+}
+
+static double
+round_ms (double ms)
+{
+  return round (ms * 1000.0) / 1000.0;
+}
+
+static char *
+builder_string (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  return alger_json_to_string (root);
+}
+
+static char *
+object_string (JsonObject *object)
+{
+  return alger_json_object_to_string (object);
+}
+
+/* ---------------- main-context side: records and signals ---------------- */
+
+static void notify_active (AlgerExecutions *self);
+
+static void
+record_event (AlgerExecutions *self, const char *execution_id, const char *type,
+              const char *description, const char *payload)
+{
+  alger_store_add_execution_event (self->store, execution_id, type, description, payload, NULL,
+                                   NULL);
+}
+
+static gboolean
+deliver_node (gpointer data)
+{
+  NodeMsg *msg = data;
+  AlgerExecutions *self = msg->owner;
+  RunState *state = g_hash_table_lookup (self->running, msg->execution_id);
+
+  if (state == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < json_array_get_length (msg->artifacts); i++) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autofree char *payload = NULL;
+    g_autofree char *description = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "nodeId");
+    json_builder_add_string_value (b, msg->node_id);
+    json_builder_set_member_name (b, "nodeKind");
+    json_builder_add_string_value (b, msg->node_kind);
+    json_builder_set_member_name (b, "artifact");
+    json_builder_add_value (b, json_node_copy (json_array_get_element (msg->artifacts, i)));
+    json_builder_set_member_name (b, "pipelineOwner");
+    json_builder_add_value (b, json_node_copy (state->pipeline_owner));
+    json_builder_set_member_name (b, "executedBy");
+    json_builder_add_value (b, json_node_copy (state->executed_by));
+    json_builder_end_object (b);
+    payload = builder_string (b);
+    description = g_strdup_printf ("Tracked output saved for node '%s' (%s).", msg->node_id,
+                                   msg->node_kind);
+    record_event (self, msg->execution_id, "tracked-output", description, payload);
+  }
+  if (json_object_has_member (msg->report, "error")) {
+    AlgerErrorRecord rec = { 0 };
+    rec.conversation_id = state->session != NULL
+                            ? alger_session_get_conversation_id (state->session)
+                            : NULL;
+    rec.execution_id = msg->execution_id;
+    rec.message_id = -1;
+    rec.type_code = 305;
+    rec.severity = "pipeline";
+    rec.message = json_object_get_string_member (msg->report, "error");
+    alger_store_record_error (self->store, &rec, NULL, NULL);
+  }
+  alger_execution_emit_node (state->execution, msg->report);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deliver_end (gpointer data)
+{
+  EndMsg *msg = data;
+  AlgerExecutions *self = msg->owner;
+  RunState *state = g_hash_table_lookup (self->running, msg->execution_id);
+  g_autoptr(JsonObject) final = json_object_new ();
+  g_autofree char *status_payload = NULL;
+  g_autofree char *status_description = NULL;
+  g_autofree char *output_content = NULL;
+  AlgerExecutionStatus status;
+  const char *status_name;
+  const char *pipeline_id;
+
+  if (state == NULL)
+    return G_SOURCE_REMOVE;
+  if (alger_execution_is_stop_requested (state->execution) ||
+      g_error_matches (msg->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    status = ALGER_EXECUTION_STOPPED;
+  else if (msg->error != NULL)
+    status = ALGER_EXECUTION_FAILED;
+  else
+    status = ALGER_EXECUTION_FINISHED;
+  status_name = alger_execution_status_to_string (status);
+  pipeline_id = alger_execution_get_pipeline_id (state->execution);
+
+  json_object_set_string_member (final, "executionId", msg->execution_id);
+  if (status == ALGER_EXECUTION_FINISHED) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autofree char *summary_payload = NULL;
+    JsonObject *summary = json_node_get_object (msg->summary);
+
+    output_content = alger_json_to_string (msg->summary);
+    json_object_set_string_member (final, "status", "success");
+    json_object_set_member (final, "summary", json_node_copy (msg->summary));
+
+    /* the summary event carries who owned and who ran the pipeline */
+    json_builder_begin_object (b);
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      json_object_iter_init (&iter, summary);
+      while (json_object_iter_next (&iter, &name, &member)) {
+        json_builder_set_member_name (b, name);
+        json_builder_add_value (b, json_node_copy (member));
+      }
+    }
+    json_builder_set_member_name (b, "pipelineOwner");
+    json_builder_add_value (b, json_node_copy (state->pipeline_owner));
+    json_builder_set_member_name (b, "executedBy");
+    json_builder_add_value (b, json_node_copy (state->executed_by));
+    json_builder_end_object (b);
+    summary_payload = builder_string (b);
+    alger_store_update_execution (self->store, msg->execution_id, status_name, msg->output_file,
+                                  output_content, TRUE, NULL, NULL);
+    status_description = g_strdup_printf ("Execution status updated to '%s'", status_name);
+    status_payload = g_strdup_printf ("{\"status\":\"%s\"}", status_name);
+    record_event (self, msg->execution_id, "status", status_description, status_payload);
+    record_event (self, msg->execution_id, "summary", "Execution finished with DAG summary.",
+                  summary_payload);
+  } else {
+    const char *text = msg->error != NULL ? msg->error->message : "stopped";
+    g_autofree char *error_content = alger_frame_error_content (text);
+    AlgerErrorRecord rec = { 0 };
+
+    json_object_set_string_member (final, "status",
+                                   status == ALGER_EXECUTION_STOPPED ? "stopped" : "error");
+    if (status == ALGER_EXECUTION_STOPPED)
+      json_object_set_string_member (final, "error", "execution stopped");
+    else
+      json_object_set_string_member (final, "error", text);
+    alger_store_update_execution (self->store, msg->execution_id, status_name,
+                                  status == ALGER_EXECUTION_FAILED ? msg->output_file : NULL,
+                                  status == ALGER_EXECUTION_FAILED ? error_content : NULL,
+                                  TRUE, NULL, NULL);
+    status_description = g_strdup_printf ("Execution status updated to '%s'", status_name);
+    status_payload = g_strdup_printf ("{\"status\":\"%s\"}", status_name);
+    record_event (self, msg->execution_id, "status", status_description, status_payload);
+    if (status == ALGER_EXECUTION_FAILED) {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autofree char *failure = NULL;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "error");
+      json_builder_add_string_value (b, text);
+      json_builder_set_member_name (b, "errorType");
+      json_builder_add_string_value (b, alger_error_python_type (msg->error));
+      json_builder_end_object (b);
+      failure = builder_string (b);
+      record_event (self, msg->execution_id, "failure", "Execution failed.", failure);
+      rec.conversation_id = state->session != NULL
+                              ? alger_session_get_conversation_id (state->session)
+                              : NULL;
+      rec.execution_id = msg->execution_id;
+      rec.message_id = -1;
+      rec.type_code = 307;
+      rec.severity = "pipeline";
+      rec.message = text;
+      alger_store_record_error (self->store, &rec, NULL, NULL);
+    }
+  }
+  json_object_set_double_member (final, "durationMs", round_ms (msg->duration_ms));
+  json_object_set_string_member (final, "strategy", alger_execution_get_strategy (state->execution));
+  if (pipeline_id != NULL)
+    json_object_set_string_member (final, "pipelineId", pipeline_id);
+  else
+    json_object_set_null_member (final, "pipelineId");
+
+  g_object_ref (state->execution);
+  {
+    g_autoptr(AlgerExecution) execution = state->execution;
+    g_hash_table_steal (self->running, msg->execution_id);
+    alger_execution_finish (execution, status, final);
+    g_signal_emit (self, signals[SIGNAL_EXECUTION_FINISHED], 0, execution);
+    run_state_free (state);
+  }
+  notify_active (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---------------- worker side ---------------- */
+
+typedef struct {
+  Job *job;
+} WorkerCtx;
+
+static void
+worker_node_cb (const AlgerNodeReport *report, gpointer user_data)
+{
+  WorkerCtx *wctx = user_data;
+  Job *job = wctx->job;
+  NodeMsg *msg = g_new0 (NodeMsg, 1);
+  JsonObject *obj = json_object_new ();
+  JsonArray *preds = json_array_new ();
+
+  msg->owner = job->owner;
+  msg->execution_id = g_strdup (alger_execution_get_id (job->execution));
+  msg->node_id = g_strdup (report->node_id);
+  msg->node_kind = g_strdup (report->node_kind != NULL ? report->node_kind : "");
+  json_object_set_string_member (obj, "executionId", msg->execution_id);
+  json_object_set_string_member (obj, "nodeId", report->node_id);
+  json_object_set_string_member (obj, "nodeKind", msg->node_kind);
+  json_object_set_string_member (obj, "status", report->error == NULL ? "success" : "error");
+  json_object_set_double_member (obj, "durationMs", round_ms (report->duration_ms));
+  for (guint i = 0; report->predecessors != NULL && report->predecessors[i] != NULL; i++)
+    json_array_add_string_element (preds, report->predecessors[i]);
+  json_object_set_array_member (obj, "predecessors", preds);
+  json_object_set_int_member (obj, "order", report->order);
+  if (g_strcmp0 (alger_execution_get_source (job->execution), "db") == 0)
+    json_object_set_string_member (obj, "pipelineId",
+                                   alger_execution_get_pipeline_id (job->execution));
+  if (report->error != NULL)
+    json_object_set_string_member (obj, "error", report->error->message);
+  msg->report = obj;
+  msg->artifacts = json_array_new ();
+  for (guint i = 0; report->artifacts != NULL && i < report->artifacts->len; i++)
+    json_array_add_element (msg->artifacts,
+                            json_node_copy (g_ptr_array_index (report->artifacts, i)));
+  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_node, msg,
+                              (GDestroyNotify) node_msg_free);
+}
+
+static char *
+write_output_file (Job *job, JsonNode *summary, const GError *run_error)
+{
+  const char *id = alger_execution_get_id (job->execution);
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_error_matches (run_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  if (summary != NULL) {
+    g_autoptr(JsonGenerator) gen = json_generator_new ();
+    json_generator_set_root (gen, summary);
+    json_generator_set_pretty (gen, TRUE);
+    text = json_generator_to_data (gen, NULL);
+    name = g_strdup_printf ("%s.json", id);
+  } else {
+    text = alger_frame_error_content (run_error != NULL ? run_error->message : "failed");
+    name = g_strdup_printf ("%s-error.json", id);
+  }
+  if (g_mkdir_with_parents (job->outputs_dir, 0750) != 0) {
+    g_warning ("cannot create %s: %s", job->outputs_dir, g_strerror (errno));
+    return NULL;
+  }
+  path = g_build_filename (job->outputs_dir, name, NULL);
+  if (!g_file_set_contents (path, text, -1, &error)) {
+    g_warning ("cannot write %s: %s", path, error->message);
+    return NULL;
+  }
+  return g_steal_pointer (&name);
+}
+
+static void
+worker_run (gpointer data, gpointer pool_data)
+{
+  Job *job = data;
+  WorkerCtx wctx = { job };
+  EndMsg *msg = g_new0 (EndMsg, 1);
+  GCancellable *cancellable = alger_execution_get_cancellable (job->execution);
+  g_autoptr(AlgerGraph) graph = NULL;
+  AlgerRunOptions options = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  msg->owner = job->owner;
+  msg->execution_id = g_strdup (alger_execution_get_id (job->execution));
+
+  options.outputs_dir = job->outputs_dir;
+  options.execution_id = msg->execution_id;
+  options.max_elements = job->max_elements;
+  options.compat_original = job->compat_original;
+  options.node_delay_min_ms = job->delay_min_ms;
+  options.node_delay_max_ms = job->delay_max_ms;
+
+  graph = alger_graph_new_from_json (job->graph, job->max_nodes, &msg->error);
+  if (graph != NULL)
+    msg->summary = alger_runner_run (graph, job->strategy, &options, worker_node_cb, &wctx,
+                                     cancellable, &msg->error);
+  if (msg->summary == NULL && msg->error == NULL)
+    g_set_error_literal (&msg->error, ALGER_ERROR, ALGER_ERROR_FAILED, "run failed");
+  msg->duration_ms = (double) (g_get_monotonic_time () - start) / 1000.0;
+  msg->output_file = write_output_file (job, msg->summary, msg->error);
+  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_end, msg,
+                              (GDestroyNotify) end_msg_free);
+  job_free (job);
+}
+
+/* ---------------- session binding ---------------- */
+
+static void
+on_node_finished (AlgerExecution *execution, JsonObject *report, gpointer user_data)
+{
+  RunState *state = user_data;
+  g_autofree char *content = object_string (report);
+  gboolean failed = json_object_has_member (report, "error");
+
+  alger_session_push (state->session, state->request_id, failed ? 305 : 205, content);
+}
+
+static void
+on_finished (AlgerExecution *execution, JsonObject *report, gpointer user_data)
+{
+  RunState *state = user_data;
+  g_autofree char *content = object_string (report);
+  gboolean ok = g_strcmp0 (json_object_get_string_member (report, "status"), "success") == 0;
+
+  alger_session_push (state->session, state->request_id, ok ? 207 : 307, content);
+}
+
+static void
+notify_active (AlgerExecutions *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ACTIVE_EXECUTIONS]);
+}
+
+/* ---------------- requests ---------------- */
+
+typedef struct {
+  AlgerExecutions *self;
+  AlgerSession *session;
+  gint64 request_id;
+  gint64 type;
+  char *execution_id;
+  char *strategy;
+  JsonNode *params;
+} Request;
+
+static void
+request_free (Request *req)
+{
+  g_object_unref (req->self);
+  g_clear_object (&req->session);
+  g_free (req->execution_id);
+  g_free (req->strategy);
+  g_clear_pointer (&req->params, json_node_unref);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static Request *
+request_new (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->self = g_object_ref (self);
+  req->session = g_object_ref (session);
+  req->request_id = frame->id;
+  req->type = frame->type;
+  return req;
+}
+
+static void
+reply_error (AlgerSession *session, gint64 id, gint64 type, const char *message)
+{
+  g_autofree char *content = alger_frame_error_content (message);
+
+  alger_session_reply (session, id, type, content);
+}
+
+/* a member that must be a non-empty string: NULL + *present when it is something else */
+static const char *
+string_member (JsonObject *obj, const char *name, gboolean *present)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  *present = node != NULL && !JSON_NODE_HOLDS_NULL (node);
+  if (!*present || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static void
+record_action (AlgerExecutions *self, AlgerSession *session, const char *action,
+               JsonBuilder *details)
+{
+  g_autofree char *text = builder_string (details);
+
+  alger_store_record_user_action (self->store, alger_session_get_user_id (session), action, text,
+                                  NULL, NULL);
+}
+
+static JsonNode *
+who (const char *id, const char *label)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, id != NULL ? id : "unknown");
+  json_builder_set_member_name (b, "label");
+  json_builder_add_string_value (b, label != NULL ? label : (id != NULL ? id : "unknown"));
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* the original credited the pipeline to the user named in the graph's
+ * settings (the dashboard embeds them), else to whoever runs it */
+static JsonNode *
+pipeline_owner (JsonNode *graph, AlgerSession *session)
+{
+  JsonObject *root = JSON_NODE_HOLDS_OBJECT (graph) ? json_node_get_object (graph) : NULL;
+  const char *paths[][3] = {
+    { "pipeline", "owner", NULL },
+    { "meta", "owner", NULL },
+    { "pipeline", "meta", "server" },
+    { "meta", "server", NULL },
+  };
+
+  for (guint i = 0; root != NULL && i < G_N_ELEMENTS (paths); i++) {
+    JsonObject *obj = root;
+    const char *leaf = NULL;
+    for (guint j = 0; j < 3 && paths[i][j] != NULL && obj != NULL; j++) {
+      JsonNode *node = json_object_get_member (obj, paths[i][j]);
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        obj = json_node_get_object (node);
+      else if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+               json_node_get_value_type (node) == G_TYPE_STRING)
+        leaf = json_node_get_string (node), obj = NULL;
+      else
+        obj = NULL;
+    }
+    if (leaf != NULL)
+      return who (leaf, leaf);
+    if (obj != NULL && obj != root) {
+      const char *user = json_object_get_string_member_with_default (obj, "username", NULL);
+      if (user != NULL)
+        return who (user, user);
+    }
+  }
+  return who (alger_session_get_username (session), alger_session_get_username (session));
+}
+
+/* the gates of PROTOCOL.md, in order; TRUE when the request may run */
+static gboolean
+check_gates (AlgerExecutions *self, AlgerSession *session, gint64 request_id)
+{
+  guint active = g_hash_table_size (self->running);
+
+  if (self->maintenance_mode) {
+    reply_error (session, request_id, 399,
+                 "Pipelines unavailable while maintenance mode is active.");
+    return FALSE;
+  }
+  if (self->executions_halted) {
+    reply_error (session, request_id, 398, "Pipeline executions are halted.");
+    return FALSE;
+  }
+  if (active >= self->max_concurrent) {
+    g_autofree char *content =
+      g_strdup_printf ("{\"error\":\"Too many pipeline execution requests in progress.\","
+                       "\"activeExecutions\":%u}",
+                       active);
+    alger_session_reply (session, request_id, 397, content);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+start_run (Request *req, JsonNode *graph, const char *source, const char *pipeline_id)
+{
+  AlgerExecutions *self = req->self;
+  g_autoptr(AlgerExecution) execution = NULL;
+  g_autoptr(JsonNode) stored_graph = json_node_copy (graph);
+  g_autofree char *graph_text = NULL;
+  g_autofree char *params_text = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *reply = NULL;
+  g_autoptr(JsonBuilder) details = json_builder_new ();
+  AlgerExecutionRecord rec = { 0 };
+  RunState *state;
+  Job *job;
+  const char *strategy = req->strategy != NULL ? req->strategy : "kahn";
+  const char *user_id = alger_session_get_user_id (req->session);
+
+  if (!check_gates (self, req->session, req->request_id))
+    return;
+
+  execution = alger_execution_new (source, pipeline_id, strategy, user_id);
+  alger_redact_json_node (stored_graph);
+  graph_text = alger_json_to_string (stored_graph);
+  params_text = req->params != NULL ? alger_json_to_string (req->params) : g_strdup ("{}");
+
+  rec.id = alger_execution_get_id (execution);
+  rec.pipeline_id = pipeline_id;
+  rec.source = source;
+  rec.graph = graph_text;
+  rec.params = params_text;
+  rec.status = "running";
+  rec.requested_by = user_id;
+  alger_store_create_execution (self->store, &rec, NULL, NULL);
+  created = g_strdup_printf ("{\"status\":\"running\",\"source\":\"%s\"}", source);
+  record_event (self, rec.id, "status", "Execution created with status 'running'", created);
+
+  json_builder_begin_object (details);
+  json_builder_set_member_name (details, "messageId");
+  json_builder_add_int_value (details, req->request_id);
+  json_builder_set_member_name (details, "executionId");
+  json_builder_add_string_value (details, rec.id);
+  json_builder_set_member_name (details, "strategy");
+  json_builder_add_string_value (details, strategy);
+  json_builder_set_member_name (details, "pipelineId");
+  if (pipeline_id != NULL)
+    json_builder_add_string_value (details, pipeline_id);
+  else
+    json_builder_add_null_value (details);
+  json_builder_set_member_name (details, "source");
+  json_builder_add_string_value (details, source);
+  json_builder_end_object (details);
+  record_action (self, req->session, "execute_pipeline", details);
+
+  state = g_new0 (RunState, 1);
+  state->owner = self;
+  state->execution = g_object_ref (execution);
+  state->session = g_object_ref (req->session);
+  state->request_id = req->request_id;
+  state->pipeline_owner = pipeline_owner (graph, req->session);
+  state->executed_by = who (user_id, user_id);
+  state->started_mono = g_get_monotonic_time ();
+  state->node_handler = g_signal_connect (execution, "node-finished",
+                                          G_CALLBACK (on_node_finished), state);
+  state->finished_handler = g_signal_connect (execution, "finished", G_CALLBACK (on_finished),
+                                              state);
+  g_hash_table_insert (self->running, g_strdup (rec.id), state);
+
+  reply = g_strdup_printf ("{\"executionId\":\"%s\",\"status\":\"pipeline-execution-started\"}",
+                           rec.id);
+  alger_session_reply (req->session, req->request_id, req->type == 103 ? 203 : 204, reply);
+  g_signal_emit (self, signals[SIGNAL_EXECUTION_STARTED], 0, execution);
+  notify_active (self);
+
+  job = g_new0 (Job, 1);
+  job->owner = self;
+  job->execution = g_object_ref (execution);
+  job->graph = json_node_ref (graph);
+  job->strategy = g_strdup (strategy);
+  job->outputs_dir = g_strdup (self->config->outputs_dir);
+  job->max_nodes = self->config->max_nodes;
+  job->max_elements = self->config->max_elements;
+  job->compat_original = self->config->compat_original;
+  job->delay_min_ms = self->config->node_delay_min_ms;
+  job->delay_max_ms = self->config->node_delay_max_ms;
+  job->context = g_main_context_ref (self->context);
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+/* strategy and params are common to 103 and 104; FALSE when a reply was sent */
+static gboolean
+read_run_options (Request *req, JsonObject *content, gint64 error_type)
+{
+  JsonNode *strategy = json_object_get_member (content, "strategy");
+  JsonNode *params = json_object_get_member (content, "params");
+
+  if (strategy != NULL && !JSON_NODE_HOLDS_NULL (strategy)) {
+    if (!JSON_NODE_HOLDS_VALUE (strategy) ||
+        json_node_get_value_type (strategy) != G_TYPE_STRING) {
+      reply_error (req->session, req->request_id, error_type, "strategy must be a string");
+      return FALSE;
+    }
+    req->strategy = g_strdup (json_node_get_string (strategy));
+  }
+  if (params != NULL && !JSON_NODE_HOLDS_NULL (params)) {
+    if (!JSON_NODE_HOLDS_OBJECT (params)) {
+      reply_error (req->session, req->request_id, error_type, "params must be an object");
+      return FALSE;
+    }
+    req->params = json_node_copy (params);
+  }
+  return TRUE;
+}
+
+static void
+stored_pipeline_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  JsonNode *graph;
+
+  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
+  if (row == NULL) {
+    reply_error (req->session, req->request_id, 303,
+                 g_error_matches (error, ALGER_ERROR, ALGER_ERROR_NOT_FOUND)
+                   ? "pipeline not found"
+                   : error->message);
+    return;
+  }
+  graph = json_object_get_member (json_node_get_object (row), "full_graph");
+  if (graph == NULL || !JSON_NODE_HOLDS_OBJECT (graph)) {
+    reply_error (req->session, req->request_id, 303, "pipeline graph missing");
+    return;
+  }
+  start_run (req, graph, "db", req->execution_id);
+}
+
+static void
+handle_run_stored (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  g_autoptr(Request) req = request_new (self, session, frame);
+  gboolean present = FALSE;
+  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
+  char *args[2] = { NULL, NULL };
+
+  if (pipeline_id == NULL || pipeline_id[0] == '\0') {
+    reply_error (session, frame->id, 303,
+                 present && pipeline_id == NULL ? "pipelineId must be a string"
+                                                : "pipelineId is required");
+    return;
+  }
+  if (!read_run_options (req, frame->content, 303))
+    return;
+  req->execution_id = g_strdup (pipeline_id); /* holds the pipeline id here */
+  args[0] = req->execution_id;
+  alger_store_query (self->store, "pipeline", args, NULL, stored_pipeline_done,
+                     g_steal_pointer (&req));
+}
+
+static void
+handle_run_adhoc (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  g_autoptr(Request) req = request_new (self, session, frame);
+  JsonNode *graph = json_object_get_member (frame->content, "graph");
+  gboolean present = FALSE;
+  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
+
+  if (graph == NULL || !JSON_NODE_HOLDS_OBJECT (graph)) {
+    reply_error (session, frame->id, 304, "graph definition missing");
+    return;
+  }
+  if (present && pipeline_id == NULL) {
+    reply_error (session, frame->id, 304, "pipelineId must be a string");
+    return;
+  }
+  if (!read_run_options (req, frame->content, 304))
+    return;
+  start_run (req, graph, "payload", pipeline_id);
+}
+
+static void
+stop_lookup_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  g_autofree char *message = NULL;
+
+  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
+  if (row == NULL) {
+    reply_error (req->session, req->request_id, 306, "execution not found");
+    return;
+  }
+  message = g_strdup_printf ("execution '%s' is not running (status=%s)", req->execution_id,
+                             json_object_get_string_member_with_default (
+                               json_node_get_object (row), "status", "unknown"));
+  reply_error (req->session, req->request_id, 306, message);
+}
+
+static void
+handle_stop (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  g_autoptr(Request) req = request_new (self, session, frame);
+  g_autoptr(JsonBuilder) details = json_builder_new ();
+  gboolean present = FALSE;
+  const char *id = string_member (frame->content, "executionId", &present);
+  char *args[2] = { NULL, NULL };
+  g_autofree char *by = NULL;
+  g_autofree char *reply = NULL;
+
+  if (id == NULL || id[0] == '\0') {
+    reply_error (session, frame->id, 306, "executionId is required");
+    return;
+  }
+  req->execution_id = g_strdup (id);
+  json_builder_begin_object (details);
+  json_builder_set_member_name (details, "messageId");
+  json_builder_add_int_value (details, frame->id);
+  json_builder_set_member_name (details, "executionId");
+  json_builder_add_string_value (details, id);
+  json_builder_end_object (details);
+  record_action (self, session, "stop_execution", details);
+
+  by = g_strdup_printf ("user %s", alger_session_get_username (session));
+  if (alger_executions_stop (self, id, by, NULL)) {
+    reply = g_strdup_printf ("{\"executionId\":\"%s\",\"status\":\"stopped\"}", id);
+    alger_session_reply (session, frame->id, 206, reply);
+    return;
+  }
+  args[0] = req->execution_id;
+  alger_store_query (self->store, "execution", args, NULL, stop_lookup_done,
+                     g_steal_pointer (&req));
+}
+
+static void
+output_lookup_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *content = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *file = NULL;
+  JsonObject *obj;
+  const char *status;
+  JsonNode *output;
+
+  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
+  if (row == NULL) {
+    reply_error (req->session, req->request_id, 307, "execution not found");
+    return;
+  }
+  obj = json_node_get_object (row);
+  status = json_object_get_string_member_with_default (obj, "status", "unknown");
+  output = json_object_get_member (obj, "output_content");
+  if (g_strcmp0 (status, "running") == 0) {
+    /* a row left running by a server that has not restarted yet */
+    message = g_strdup_printf ("execution '%s' is still running", req->execution_id);
+    reply_error (req->session, req->request_id, 307, message);
+    return;
+  }
+  if (g_strcmp0 (status, "finished") == 0 || g_strcmp0 (status, "failed") == 0) {
+    gboolean ok = status[0] == 'f' && status[1] == 'i';
+    file = g_strdup_printf (ok ? "%s.json" : "%s-error.json", req->execution_id);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "executionId");
+    json_builder_add_string_value (b, req->execution_id);
+    if (!ok) {
+      json_builder_set_member_name (b, "status");
+      json_builder_add_string_value (b, "failed");
+    }
+    json_builder_set_member_name (b, "file");
+    json_builder_add_string_value (b, file);
+    json_builder_set_member_name (b, "content");
+    if (output != NULL)
+      json_builder_add_value (b, json_node_copy (output));
+    else
+      json_builder_add_null_value (b);
+    json_builder_end_object (b);
+    content = builder_string (b);
+    alger_session_reply (req->session, req->request_id, ok ? 207 : 307, content);
+    return;
+  }
+  message = g_strdup_printf ("execution '%s' is not available (status=%s)", req->execution_id,
+                             status);
+  reply_error (req->session, req->request_id, 307, message);
+}
+
+static void
+handle_output (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  g_autoptr(Request) req = request_new (self, session, frame);
+  g_autoptr(JsonBuilder) details = json_builder_new ();
+  gboolean present = FALSE;
+  const char *id = string_member (frame->content, "executionId", &present);
+  char *args[2] = { NULL, NULL };
+
+  if (id == NULL || id[0] == '\0') {
+    reply_error (session, frame->id, 307, "executionId is required");
+    return;
+  }
+  req->execution_id = g_strdup (id);
+  json_builder_begin_object (details);
+  json_builder_set_member_name (details, "executionId");
+  json_builder_add_string_value (details, id);
+  json_builder_set_member_name (details, "messageId");
+  json_builder_add_int_value (details, frame->id);
+  json_builder_end_object (details);
+  record_action (self, session, "request_output", details);
+
+  if (g_hash_table_contains (self->running, id)) {
+    g_autofree char *message = g_strdup_printf ("execution '%s' is still running", id);
+    reply_error (session, frame->id, 307, message);
+    return;
+  }
+  args[0] = req->execution_id;
+  alger_store_query (self->store, "execution", args, NULL, output_lookup_done,
+                     g_steal_pointer (&req));
+}
+
+void
+alger_executions_handle (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
+{
+  g_return_if_fail (ALGER_IS_EXECUTIONS (self));
+
+  switch (frame->type) {
+  case 103:
+    handle_run_stored (self, session, frame);
+    break;
+  case 104:
+    handle_run_adhoc (self, session, frame);
+    break;
+  case 106:
+    handle_stop (self, session, frame);
+    break;
+  case 107:
+    handle_output (self, session, frame);
+    break;
+  default:
+    g_return_if_reached ();
+  }
+}
+
+/* ---------------- administration ---------------- */
+
+gboolean
+alger_executions_stop (AlgerExecutions *self, const char *execution_id, const char *by,
+                       GError **error)
+{
+  RunState *state;
+  g_autofree char *payload = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (ALGER_IS_EXECUTIONS (self), FALSE);
+
+  state = execution_id != NULL ? g_hash_table_lookup (self->running, execution_id) : NULL;
+  if (state == NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_NOT_FOUND, "execution '%s' is not running",
+                 execution_id != NULL ? execution_id : "");
+    return FALSE;
+  }
+  if (!alger_execution_request_stop (state->execution)) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_NOT_RUNNING,
+                 "execution '%s' is already stopping", execution_id);
+    return FALSE;
+  }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "stopped");
+  json_builder_set_member_name (b, "requestedBy");
+  json_builder_add_string_value (b, by != NULL ? by : "unknown");
+  json_builder_end_object (b);
+  payload = builder_string (b);
+  alger_store_update_execution (self->store, execution_id, "stopped", NULL, NULL, FALSE, NULL,
+                                NULL);
+  record_event (self, execution_id, "stop", "Execution stop requested.", payload);
+  return TRUE;
+}
+
+guint
+alger_executions_stop_all (AlgerExecutions *self, const char *by)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->running);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ids, g_strdup (key));
+  for (guint i = 0; i < ids->len; i++) {
+    if (alger_executions_stop (self, g_ptr_array_index (ids, i), by, NULL))
+      n++;
+  }
+  return n;
+}
+
+GList *
+alger_executions_get_running (AlgerExecutions *self)
+{
+  GList *list = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->running);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    list = g_list_prepend (list, ((RunState *) value)->execution);
+  return list;
+}
+
+AlgerExecution *
+alger_executions_find (AlgerExecutions *self, const char *execution_id)
+{
+  RunState *state = g_hash_table_lookup (self->running, execution_id);
+
+  return state != NULL ? state->execution : NULL;
+}
+
+guint
+alger_executions_get_n_running (AlgerExecutions *self)
+{
+  return g_hash_table_size (self->running);
+}
+
+gboolean
+alger_executions_is_idle (AlgerExecutions *self)
+{
+  return g_hash_table_size (self->running) == 0;
+}
+
+/* ---------------- GObject ---------------- */
+
+static void
+alger_executions_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
+{
+  AlgerExecutions *self = ALGER_EXECUTIONS (object);
+
+  switch (prop_id) {
+  case PROP_MAINTENANCE_MODE:
+    g_value_set_boolean (value, self->maintenance_mode);
+    break;
+  case PROP_EXECUTIONS_HALTED:
+    g_value_set_boolean (value, self->executions_halted);
+    break;
+  case PROP_MAX_CONCURRENT_EXECUTIONS:
+    g_value_set_uint (value, self->max_concurrent);
+    break;
+  case PROP_ACTIVE_EXECUTIONS:
+    g_value_set_uint (value, g_hash_table_size (self->running));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+alger_executions_set_property (GObject *object, guint prop_id, const GValue *value,
+                               GParamSpec *pspec)
+{
+  AlgerExecutions *self = ALGER_EXECUTIONS (object);
+
+  switch (prop_id) {
+  case PROP_MAINTENANCE_MODE:
+    if (self->maintenance_mode != g_value_get_boolean (value)) {
+      self->maintenance_mode = g_value_get_boolean (value);
+      g_object_notify_by_pspec (object, pspec);
+    }
+    break;
+  case PROP_EXECUTIONS_HALTED:
+    if (self->executions_halted != g_value_get_boolean (value)) {
+      self->executions_halted = g_value_get_boolean (value);
+      g_object_notify_by_pspec (object, pspec);
+    }
+    break;
+  case PROP_MAX_CONCURRENT_EXECUTIONS:
+    if (self->max_concurrent != g_value_get_uint (value)) {
+      self->max_concurrent = g_value_get_uint (value);
+      g_object_notify_by_pspec (object, pspec);
+    }
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+alger_executions_dispose (GObject *object)
+{
+  AlgerExecutions *self = ALGER_EXECUTIONS (object);
+
+  /* workers hold no ref to us: cancel them and wait, then drop their reports */
+  if (self->pool != NULL) {
+    alger_executions_stop_all (self, "shutdown");
+    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+    while (g_main_context_iteration (self->context, FALSE))
+      ;
+  }
+  G_OBJECT_CLASS (alger_executions_parent_class)->dispose (object);
+}
+
+static void
+alger_executions_finalize (GObject *object)
+{
+  AlgerExecutions *self = ALGER_EXECUTIONS (object);
+
+  g_clear_pointer (&self->running, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (alger_executions_parent_class)->finalize (object);
+}
+
+static void
+alger_executions_class_init (AlgerExecutionsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = alger_executions_get_property;
+  object_class->set_property = alger_executions_set_property;
+  object_class->dispose = alger_executions_dispose;
+  object_class->finalize = alger_executions_finalize;
+
+  props[PROP_MAINTENANCE_MODE] =
+    g_param_spec_boolean ("maintenance-mode", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  props[PROP_EXECUTIONS_HALTED] =
+    g_param_spec_boolean ("executions-halted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  props[PROP_MAX_CONCURRENT_EXECUTIONS] =
+    g_param_spec_uint ("max-concurrent-executions", NULL, NULL, 1, G_MAXUINT, 1,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  props[PROP_ACTIVE_EXECUTIONS] =
+    g_param_spec_uint ("active-executions", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[SIGNAL_EXECUTION_STARTED] =
+    g_signal_new ("execution-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, ALGER_TYPE_EXECUTION);
+  signals[SIGNAL_EXECUTION_FINISHED] =
+    g_signal_new ("execution-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, ALGER_TYPE_EXECUTION);
+}
+
+static void
+alger_executions_init (AlgerExecutions *self)
+{
+  self->running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) run_state_free);
+  self->max_concurrent = 1;
+}
+
+AlgerExecutions *
+alger_executions_new (const AlgerConfig *config, AlgerStore *store, GError **error)
+{
+  g_autoptr(AlgerExecutions) self = g_object_new (ALGER_TYPE_EXECUTIONS, NULL);
+  guint workers = config->workers > 0 ? config->workers : g_get_num_processors ();
+
+  self->config = config;
+  self->store = g_object_ref (store);
+  self->context = g_main_context_ref_thread_default ();
+  self->max_concurrent = MAX (1, config->max_concurrent);
+  self->pool = g_thread_pool_new (worker_run, NULL, (gint) workers, FALSE, error);
+  if (self->pool == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,42 @@
+/* alger-executions.h: runs pipelines for the protocol (103/104/106/107)
+ *
+ * Owns the worker pool, the live executions and the gates (maintenance,
+ * halt, concurrency).  Workers only compute; everything that touches the
+ * store, sessions or this object's state happens on the main context.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "alger-config.h"
+#include "alger-execution.h"
+#include "alger-frame.h"
+#include "alger-session.h"
+#include "alger-store.h"
+
+G_BEGIN_DECLS
+
+#define ALGER_TYPE_EXECUTIONS (alger_executions_get_type ())
+G_DECLARE_FINAL_TYPE (AlgerExecutions, alger_executions, ALGER, EXECUTIONS, GObject)
+
+AlgerExecutions *alger_executions_new (const AlgerConfig *config, AlgerStore *store,
+                                       GError **error);
+
+/* 103, 104, 106, 107 */
+void alger_executions_handle (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame);
+
+/* live runs (transfer container) */
+GList *alger_executions_get_running (AlgerExecutions *self);
+AlgerExecution *alger_executions_find (AlgerExecutions *self, const char *execution_id);
+guint alger_executions_get_n_running (AlgerExecutions *self);
+
+/* stop one run (by = who asked, for the audit); ALGER_ERROR_NOT_FOUND or
+ * ALGER_ERROR_NOT_RUNNING when it is not live */
+gboolean alger_executions_stop (AlgerExecutions *self, const char *execution_id,
+                                const char *by, GError **error);
+/* stop every live run; returns how many */
+guint alger_executions_stop_all (AlgerExecutions *self, const char *by);
+/* TRUE once no run is live (shutdown waits for it) */
+gboolean alger_executions_is_idle (AlgerExecutions *self);
+
+G_END_DECLS

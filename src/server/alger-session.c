@@ -1,0 +1,565 @@
+/* alger-session.c: one WebSocket connection speaking the Alger protocol */
+#define G_LOG_DOMAIN "alger-session"
+
+#include "config.h"
+
+#include "alger-session.h"
+
+#include <string.h>
+
+#include "alger-error.h"
+#include "alger-handlers.h"
+
+/* frames a client may send ahead while its previous request is being handled */
+#define MAX_QUEUED_REQUESTS 256
+
+typedef enum {
+  STATE_AUTHENTICATING,
+  STATE_READY,
+  STATE_REFUSING,
+  STATE_CLOSED,
+} SessionState;
+
+typedef struct {
+  AlgerSession *session; /* strong ref until the row is committed */
+  GBytes *data;
+  gboolean committed;
+} OutFrame;
+
+struct _AlgerSession {
+  GObject parent_instance;
+
+  SoupWebsocketConnection *connection;
+  AlgerStore *store;
+  AlgerHandlers *handlers;
+
+  char *id;
+  char *conversation_id;
+  char *client_ip;
+  guint client_port;
+  char *user_agent;
+  char *origin;
+  char *path;
+  char *username;
+  JsonObject *user;
+  gint64 connected_at;
+  gint64 last_seen;
+
+  SessionState state;
+  gint64 last_id;
+  gboolean busy;       /* a request is being handled */
+  gboolean processing; /* guards process_incoming against reentrancy */
+  GQueue incoming;     /* GBytes, in arrival order */
+  GQueue outgoing;     /* OutFrame, in id order */
+  gulong message_id;
+  gulong closed_id;
+  gulong pong_id;
+};
+
+G_DEFINE_TYPE (AlgerSession, alger_session, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_CLOSED,
+  LAST_SIGNAL
+};
+static guint signals[LAST_SIGNAL];
+
+static void process_incoming (AlgerSession *self);
+
+static void
+out_frame_free (OutFrame *frame)
+{
+  g_clear_pointer (&frame->data, g_bytes_unref);
+  g_clear_object (&frame->session);
+  g_free (frame);
+}
+
+static void
+flush_outgoing (AlgerSession *self)
+{
+  OutFrame *head;
+
+  while ((head = g_queue_peek_head (&self->outgoing)) != NULL && head->committed) {
+    g_queue_pop_head (&self->outgoing);
+    if (self->state != STATE_CLOSED &&
+        soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN) {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (head->data, &len);
+      soup_websocket_connection_send_text (self->connection, text);
+      (void) len;
+    }
+    out_frame_free (head);
+  }
+}
+
+static void
+out_frame_committed (gboolean ok, const GError *error, gpointer user_data)
+{
+  OutFrame *frame = user_data;
+  AlgerSession *self = frame->session;
+
+  /* a failed audit row is reported to the journal by the store; the client is
+   * still served (STORE.md: keep serving what we can) */
+  if (!ok)
+    g_debug ("sending frame whose audit row failed: %s", error != NULL ? error->message : "?");
+  frame->committed = TRUE;
+  flush_outgoing (self);
+}
+
+static char *
+outgoing_audit_payload (gint64 id, gint64 request_id, gint64 type, const char *content_json)
+{
+  return g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
+                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":%s}",
+                          id, request_id, type, content_json);
+}
+
+static char *
+error_of_content (gint64 type, const char *content_json)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (type < 300 || type >= 400)
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, content_json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  obj = json_node_get_object (root);
+  if (json_object_has_member (obj, "error") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "error")) &&
+      json_node_get_value_type (json_object_get_member (obj, "error")) == G_TYPE_STRING)
+    return g_strdup (json_object_get_string_member (obj, "error"));
+  return NULL;
+}
+
+static void
+send_frame (AlgerSession *self, gint64 request_id, gint64 type, const char *content_json)
+{
+  AlgerFrameRecord rec = { 0 };
+  g_autofree char *payload = NULL;
+  g_autofree char *error = NULL;
+  g_autofree char *text = NULL;
+  OutFrame *frame;
+  gsize len = 0;
+  gint64 id;
+
+  if (self->state == STATE_CLOSED)
+    return;
+  if (content_json == NULL)
+    content_json = "{}";
+  id = ++self->last_id;
+  text = alger_frame_serialize (id, request_id, type, content_json, &len);
+  payload = outgoing_audit_payload (id, request_id, type, content_json);
+  error = error_of_content (type, content_json);
+
+  frame = g_new0 (OutFrame, 1);
+  frame->session = g_object_ref (self);
+  frame->data = g_bytes_new_take (g_steal_pointer (&text), len + 1);
+  g_queue_push_tail (&self->outgoing, frame);
+
+  rec.conversation_id = self->conversation_id;
+  rec.direction = ALGER_DIRECTION_OUTGOING;
+  rec.message_id = id;
+  rec.request_id = request_id;
+  rec.type_code = type;
+  rec.status_code = type;
+  rec.payload = payload;
+  rec.error = error;
+  alger_store_record_frame (self->store, &rec, out_frame_committed, frame);
+}
+
+void
+alger_session_reply (AlgerSession *self, gint64 request_id, gint64 type, const char *content_json)
+{
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  send_frame (self, request_id, type, content_json);
+  self->busy = FALSE;
+  process_incoming (self);
+}
+
+void
+alger_session_push (AlgerSession *self, gint64 request_id, gint64 type, const char *content_json)
+{
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  send_frame (self, request_id, type, content_json);
+}
+
+static void
+record_incoming (AlgerSession *self, const char *data, gsize len, AlgerFrame *frame,
+                 const GError *error)
+{
+  AlgerFrameRecord rec = { 0 };
+  g_autofree char *payload = alger_frame_audit_payload (data, len);
+
+  rec.conversation_id = self->conversation_id;
+  rec.direction = ALGER_DIRECTION_INCOMING;
+  rec.message_id = frame != NULL ? frame->id : alger_frame_peek_id (data, len);
+  rec.request_id = frame != NULL ? frame->request_id : -1;
+  rec.type_code = frame != NULL ? frame->type : -1;
+  rec.status_code = -1;
+  rec.payload = payload;
+  rec.error = error != NULL ? error->message : NULL;
+  alger_store_record_frame (self->store, &rec, NULL, NULL);
+}
+
+static void
+record_protocol_error (AlgerSession *self, gint64 message_id, gint64 type_code,
+                       const char *message)
+{
+  AlgerErrorRecord rec = { 0 };
+
+  rec.conversation_id = self->conversation_id;
+  rec.message_id = message_id;
+  rec.type_code = type_code;
+  rec.severity = "protocol";
+  rec.message = message;
+  alger_store_record_error (self->store, &rec, NULL, NULL);
+}
+
+/* handle one frame; returns with self->busy set when a handler still owes a reply */
+static void
+handle_frame (AlgerSession *self, GBytes *bytes)
+{
+  g_autoptr(AlgerFrame) frame = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  frame = alger_frame_parse (data, len, &error);
+  record_incoming (self, data, len, frame, error);
+
+  if (frame == NULL) {
+    g_autofree char *content = alger_frame_error_content (error->message);
+    record_protocol_error (self, alger_frame_peek_id (data, len), -1, error->message);
+    send_frame (self, 0, 396, content);
+    return;
+  }
+  if (frame->id != self->last_id + 1) {
+    g_autofree char *content = NULL;
+    g_autofree char *msg = g_strdup ("incorrect message id");
+    content = g_strdup_printf ("{\"error\":\"incorrect message id\",\"expectedId\":%"
+                               G_GINT64_FORMAT ",\"receivedId\":%" G_GINT64_FORMAT "}",
+                               self->last_id + 1, frame->id);
+    record_protocol_error (self, frame->id, frame->type, msg);
+    send_frame (self, frame->id, 395, content);
+    return;
+  }
+  if (!alger_frame_type_is_request (frame->type)) {
+    g_autofree char *msg = g_strdup_printf ("Unsupported message type: %" G_GINT64_FORMAT,
+                                            frame->type);
+    g_autofree char *content = alger_frame_error_content (msg);
+    record_protocol_error (self, frame->id, frame->type, msg);
+    send_frame (self, frame->id, 396, content);
+    return;
+  }
+  self->busy = TRUE;
+  alger_handlers_dispatch (self->handlers, self, frame);
+}
+
+static void
+process_incoming (AlgerSession *self)
+{
+  if (self->processing)
+    return;
+  self->processing = TRUE;
+  g_object_ref (self);
+  while (self->state == STATE_READY && !self->busy) {
+    g_autoptr(GBytes) bytes = g_queue_pop_head (&self->incoming);
+    if (bytes == NULL)
+      break;
+    handle_frame (self, bytes);
+  }
+  self->processing = FALSE;
+  g_object_unref (self);
+}
+
+static void
+on_message (SoupWebsocketConnection *connection, SoupWebsocketDataType type, GBytes *message,
+            gpointer user_data)
+{
+  AlgerSession *self = user_data;
+
+  self->last_seen = g_get_monotonic_time ();
+  if (self->state == STATE_CLOSED || self->state == STATE_REFUSING)
+    return;
+  if (g_queue_get_length (&self->incoming) >= MAX_QUEUED_REQUESTS) {
+    alger_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                         "too many requests queued");
+    return;
+  }
+  g_queue_push_tail (&self->incoming, g_bytes_ref (message));
+  process_incoming (self);
+}
+
+static void
+on_pong (SoupWebsocketConnection *connection, GBytes *message, gpointer user_data)
+{
+  AlgerSession *self = user_data;
+
+  self->last_seen = g_get_monotonic_time ();
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection, gpointer user_data)
+{
+  AlgerSession *self = user_data;
+  SessionState was = self->state;
+
+  if (was == STATE_CLOSED)
+    return;
+  self->state = STATE_CLOSED;
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
+  if (was == STATE_READY)
+    alger_store_close_connection (self->store, self->id, self->conversation_id, "closed", NULL,
+                                  NULL);
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+  g_object_unref (self);
+}
+
+void
+alger_session_accept (AlgerSession *self, JsonObject *user)
+{
+  AlgerConnectionRecord rec = { 0 };
+
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  if (self->state != STATE_AUTHENTICATING)
+    return;
+  self->user = json_object_ref (user);
+  rec.id = self->id;
+  rec.user_id = alger_session_get_user_id (self);
+  rec.client_ip = self->client_ip;
+  rec.client_port = self->client_port;
+  rec.user_agent = self->user_agent;
+  rec.origin = self->origin;
+  rec.path = self->path;
+  rec.status = "open";
+  rec.conversation_id = self->conversation_id;
+  alger_store_open_connection (self->store, &rec, NULL, NULL);
+  self->state = STATE_READY;
+  process_incoming (self);
+}
+
+static void
+refusal_recorded (gboolean ok, const GError *error, gpointer user_data)
+{
+  g_autoptr(AlgerSession) self = user_data;
+  gushort code = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "close-code"));
+  const char *reason = g_object_get_data (G_OBJECT (self), "close-reason");
+
+  if (self->state != STATE_CLOSED &&
+      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->connection, code, reason);
+}
+
+void
+alger_session_refuse (AlgerSession *self, gushort close_code, const char *reason,
+                      const char *severity)
+{
+  AlgerConnectionRecord rec = { 0 };
+  AlgerErrorRecord err = { 0 };
+  g_autofree char *details = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  if (self->state != STATE_AUTHENTICATING)
+    return;
+  self->state = STATE_REFUSING;
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
+
+  rec.id = self->id;
+  rec.client_ip = self->client_ip;
+  rec.client_port = self->client_port;
+  rec.user_agent = self->user_agent;
+  rec.origin = self->origin;
+  rec.path = self->path;
+  rec.status = "refused";
+  alger_store_open_connection (self->store, &rec, NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "connectionId");
+  json_builder_add_string_value (builder, self->id);
+  json_builder_set_member_name (builder, "requestedUsername");
+  json_builder_add_string_value (builder, self->username);
+  json_builder_set_member_name (builder, "clientIp");
+  json_builder_add_string_value (builder, self->client_ip);
+  json_builder_set_member_name (builder, "clientPort");
+  json_builder_add_int_value (builder, self->client_port);
+  json_builder_set_member_name (builder, "closeCode");
+  json_builder_add_int_value (builder, close_code);
+  json_builder_set_member_name (builder, "success");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  details = alger_json_to_string (node);
+
+  err.severity = severity;
+  err.message = reason;
+  err.payload = details;
+  err.message_id = -1;
+  err.type_code = -1;
+  alger_store_record_error (self->store, &err, NULL, NULL);
+  g_object_set_data (G_OBJECT (self), "close-code", GUINT_TO_POINTER (close_code));
+  g_object_set_data_full (G_OBJECT (self), "close-reason", g_strdup (reason), g_free);
+  alger_store_record_user_action (self->store, NULL, "login_attempt", details,
+                                  refusal_recorded, g_object_ref (self));
+}
+
+void
+alger_session_close (AlgerSession *self, gushort code, const char *reason)
+{
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->connection, code, reason);
+}
+
+const char *
+alger_session_get_id (AlgerSession *self)
+{
+  return self->id;
+}
+
+const char *
+alger_session_get_conversation_id (AlgerSession *self)
+{
+  return self->conversation_id;
+}
+
+JsonObject *
+alger_session_get_user (AlgerSession *self)
+{
+  return self->user;
+}
+
+const char *
+alger_session_get_user_id (AlgerSession *self)
+{
+  if (self->user == NULL || !json_object_has_member (self->user, "id"))
+    return NULL;
+  return json_object_get_string_member (self->user, "id");
+}
+
+const char *
+alger_session_get_username (AlgerSession *self)
+{
+  return self->username;
+}
+
+const char *
+alger_session_get_client_ip (AlgerSession *self)
+{
+  return self->client_ip;
+}
+
+guint
+alger_session_get_client_port (AlgerSession *self)
+{
+  return self->client_port;
+}
+
+gint64
+alger_session_get_connected_at (AlgerSession *self)
+{
+  return self->connected_at;
+}
+
+gboolean
+alger_session_is_open (AlgerSession *self)
+{
+  return self->state == STATE_READY;
+}
+
+gint64
+alger_session_get_last_seen (AlgerSession *self)
+{
+  return self->last_seen;
+}
+
+static void
+alger_session_dispose (GObject *object)
+{
+  AlgerSession *self = ALGER_SESSION (object);
+
+  if (self->connection != NULL) {
+    g_clear_signal_handler (&self->message_id, self->connection);
+    g_clear_signal_handler (&self->closed_id, self->connection);
+    g_clear_signal_handler (&self->pong_id, self->connection);
+  }
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
+  G_OBJECT_CLASS (alger_session_parent_class)->dispose (object);
+}
+
+static void
+alger_session_finalize (GObject *object)
+{
+  AlgerSession *self = ALGER_SESSION (object);
+
+  /* every OutFrame holds a ref, so none can be left here */
+  g_clear_object (&self->connection);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->user, json_object_unref);
+  g_free (self->id);
+  g_free (self->conversation_id);
+  g_free (self->client_ip);
+  g_free (self->user_agent);
+  g_free (self->origin);
+  g_free (self->path);
+  g_free (self->username);
+  G_OBJECT_CLASS (alger_session_parent_class)->finalize (object);
+}
+
+static void
+alger_session_class_init (AlgerSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = alger_session_dispose;
+  object_class->finalize = alger_session_finalize;
+
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+alger_session_init (AlgerSession *self)
+{
+  g_queue_init (&self->incoming);
+  g_queue_init (&self->outgoing);
+}
+
+AlgerSession *
+alger_session_new (SoupWebsocketConnection *connection, AlgerStore *store,
+                   AlgerHandlers *handlers, const AlgerSessionPeer *peer)
+{
+  AlgerSession *self = g_object_new (ALGER_TYPE_SESSION, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->store = g_object_ref (store);
+  self->handlers = handlers;
+  self->id = g_uuid_string_random ();
+  self->conversation_id = g_uuid_string_random ();
+  self->client_ip = g_strdup (peer->client_ip);
+  self->client_port = peer->client_port;
+  self->user_agent = g_strdup (peer->user_agent);
+  self->origin = g_strdup (peer->origin);
+  self->path = g_strdup (peer->path);
+  self->username = g_strdup (peer->username);
+  self->connected_at = g_get_real_time ();
+  self->last_seen = g_get_monotonic_time ();
+  self->message_id = g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
+  self->closed_id = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
+  if (g_signal_lookup ("pong", SOUP_TYPE_WEBSOCKET_CONNECTION) != 0)
+    self->pong_id = g_signal_connect (connection, "pong", G_CALLBACK (on_pong), self);
+  return self;
+}

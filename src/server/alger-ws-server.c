@@ -1,0 +1,378 @@
+/* alger-ws-server.c: the SoupServer that accepts Alger WebSocket sessions
+ *
+ * Upgrades any path offering the `alger` subprotocol, then authenticates
+ * from the query string after the upgrade, so refusals are close frames a
+ * browser can read (4401, 4406).  Sessions are tracked here; the server
+ * also runs the keepalive sweep that drops peers which stopped answering.
+ */
+#define G_LOG_DOMAIN "alger-ws-server"
+
+#include "config.h"
+
+#include "alger-ws-server.h"
+
+#include "alger-error.h"
+#include "alger-names.h"
+#include "alger-redact.h"
+
+struct _AlgerWsServer {
+  GObject parent_instance;
+
+  const AlgerConfig *config;
+  AlgerStore *store;
+  AlgerAccounts *accounts;
+  AlgerHandlers *handlers;
+  SoupServer *server;
+  GHashTable *sessions; /* AlgerSession -> itself (strong ref) */
+  guint sweep_id;
+  gboolean shutting_down;
+};
+
+G_DEFINE_TYPE (AlgerWsServer, alger_ws_server, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SESSIONS_CHANGED,
+  LAST_SIGNAL
+};
+static guint signals[LAST_SIGNAL];
+
+typedef struct {
+  AlgerWsServer *server;
+  AlgerSession *session;
+} VerifyCtx;
+
+static void
+on_session_closed (AlgerSession *session, gpointer user_data)
+{
+  AlgerWsServer *self = user_data;
+
+  g_signal_handlers_disconnect_by_data (session, self);
+  g_hash_table_remove (self->sessions, session);
+  g_signal_emit (self, signals[SIGNAL_SESSIONS_CHANGED], 0);
+}
+
+static void
+verify_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VerifyCtx *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+
+  user = alger_accounts_verify_finish (ALGER_ACCOUNTS (source), result, &error);
+  if (user != NULL) {
+    alger_session_accept (ctx->session, user);
+    g_signal_emit (ctx->server, signals[SIGNAL_SESSIONS_CHANGED], 0);
+  } else if (g_error_matches (error, ALGER_ERROR, ALGER_ERROR_AUTH))
+    alger_session_refuse (ctx->session, 4401, "unknown credentials or password mismatch",
+                          "auth");
+  else
+    alger_session_refuse (ctx->session, 4401, error->message, "storage");
+  g_object_unref (ctx->session);
+  g_object_unref (ctx->server);
+  g_free (ctx);
+}
+
+static char *
+header_or_null (SoupMessageHeaders *headers, const char *name)
+{
+  const char *value = soup_message_headers_get_one (headers, name);
+
+  return value != NULL ? g_strdup (value) : NULL;
+}
+
+static void
+on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
+              SoupWebsocketConnection *connection, gpointer user_data)
+{
+  AlgerWsServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  g_autoptr(GHashTable) params = NULL;
+  g_autofree char *full_path = NULL;
+  g_autofree char *redacted = NULL;
+  g_autofree char *user_agent = header_or_null (headers, "User-Agent");
+  g_autofree char *origin = header_or_null (headers, "Origin");
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *ip = NULL;
+  AlgerSessionPeer peer = { 0 };
+  AlgerSession *session;
+  JsonObject *cached;
+
+  if (query != NULL)
+    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  full_path = query != NULL ? g_strconcat (g_uri_get_path (uri), "?", query, NULL)
+                            : g_strdup (g_uri_get_path (uri));
+  redacted = alger_redact_query (full_path);
+  if (G_IS_INET_SOCKET_ADDRESS (remote)) {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (remote);
+    ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+    peer.client_port = g_inet_socket_address_get_port (inet);
+  }
+  peer.client_ip = ip != NULL ? ip : "unknown";
+  peer.user_agent = user_agent;
+  peer.origin = origin;
+  peer.path = redacted;
+  peer.username = params != NULL ? g_hash_table_lookup (params, "username") : NULL;
+  peer.password = params != NULL ? g_hash_table_lookup (params, "password") : NULL;
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection,
+                                                           self->config->max_frame_size);
+  soup_websocket_connection_set_keepalive_interval (connection,
+                                                    self->config->keepalive_interval);
+
+  session = alger_session_new (connection, self->store, self->handlers, &peer);
+  g_hash_table_add (self->sessions, session);
+  g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
+
+  if (self->shutting_down) {
+    alger_session_refuse (session, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down",
+                          "protocol");
+    return;
+  }
+  if (soup_websocket_connection_get_protocol (connection) == NULL) {
+    alger_session_refuse (session, 4406, "subprotocol 'alger' required", "protocol");
+    return;
+  }
+  cached = alger_accounts_verify_cached (self->accounts, peer.username, peer.password);
+  if (cached != NULL) {
+    alger_session_accept (session, cached);
+    json_object_unref (cached);
+    g_signal_emit (self, signals[SIGNAL_SESSIONS_CHANGED], 0);
+  } else {
+    VerifyCtx *ctx = g_new0 (VerifyCtx, 1);
+    ctx->server = g_object_ref (self);
+    ctx->session = g_object_ref (session);
+    alger_accounts_verify_async (self->accounts, peer.username, peer.password, NULL,
+                                 verify_done, ctx);
+  }
+}
+
+/* libsoup itself answers 400 to a client offering only other subprotocols:
+ * record those refusals too */
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  AlgerWsServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  AlgerErrorRecord rec = { 0 };
+  g_autofree char *message = NULL;
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_BAD_REQUEST ||
+      !soup_message_headers_header_contains (headers, "Upgrade", "websocket"))
+    return;
+  message = g_strdup_printf ("WebSocket handshake refused (no acceptable subprotocol) from %s",
+                             host != NULL ? host : "unknown");
+  rec.severity = "protocol";
+  rec.message = message;
+  rec.message_id = -1;
+  rec.type_code = -1;
+  alger_store_record_error (self->store, &rec, NULL, NULL);
+}
+
+static gboolean
+keepalive_sweep (gpointer user_data)
+{
+  AlgerWsServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 limit = (gint64) self->config->keepalive_timeout * G_USEC_PER_SEC;
+  GHashTableIter iter;
+  gpointer key;
+  g_autoptr(GPtrArray) dead = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    if (now - alger_session_get_last_seen (key) > limit)
+      g_ptr_array_add (dead, g_object_ref (key));
+  }
+  for (guint i = 0; i < dead->len; i++) {
+    AlgerSession *session = g_ptr_array_index (dead, i);
+    AlgerErrorRecord rec = { 0 };
+
+    rec.conversation_id = alger_session_get_conversation_id (session);
+    rec.severity = "protocol";
+    rec.message = "peer stopped answering keepalive pings";
+    rec.message_id = -1;
+    rec.type_code = -1;
+    alger_store_record_error (self->store, &rec, NULL, NULL);
+    alger_session_close (session, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "keepalive timeout");
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+alger_ws_server_listen (AlgerWsServer *self, GError **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  g_autoptr(GResolver) resolver = NULL;
+
+  g_return_val_if_fail (ALGER_IS_WS_SERVER (self), FALSE);
+
+  address = g_inet_address_new_from_string (self->config->host);
+  if (address == NULL) {
+    g_autolist(GInetAddress) addresses = NULL;
+    resolver = g_resolver_get_default ();
+    addresses = g_resolver_lookup_by_name (resolver, self->config->host, NULL, error);
+    if (addresses == NULL) {
+      g_prefix_error (error, "cannot resolve listen address %s: ", self->config->host);
+      return FALSE;
+    }
+    address = g_object_ref (addresses->data);
+  }
+  sockaddr = g_inet_socket_address_new (address, self->config->port);
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  /* GLib listens with a backlog of 10: too few for bursts of handshakes */
+  g_socket_set_listen_backlog (socket, (gint) self->config->listen_backlog);
+  if (!g_socket_bind (socket, sockaddr, TRUE, error) || !g_socket_listen (socket, error)) {
+    g_prefix_error (error, "cannot listen on %s:%u: ", self->config->host, self->config->port);
+    return FALSE;
+  }
+  if (!soup_server_listen_socket (self->server, socket, 0, error))
+    return FALSE;
+  if (self->config->keepalive_interval > 0 && self->config->keepalive_timeout > 0)
+    self->sweep_id = g_timeout_add_seconds (MAX (1, self->config->keepalive_interval / 2),
+                                            keepalive_sweep, self);
+  return TRUE;
+}
+
+guint
+alger_ws_server_get_port (AlgerWsServer *self)
+{
+  g_autoslist(GUri) uris = soup_server_get_uris (self->server);
+
+  if (uris == NULL)
+    return 0;
+  return (guint) g_uri_get_port (uris->data);
+}
+
+SoupServer *
+alger_ws_server_get_soup_server (AlgerWsServer *self)
+{
+  return self->server;
+}
+
+void
+alger_ws_server_shutdown (AlgerWsServer *self, gushort code, const char *reason)
+{
+  GList *sessions;
+
+  g_return_if_fail (ALGER_IS_WS_SERVER (self));
+
+  self->shutting_down = TRUE;
+  soup_server_disconnect (self->server);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  sessions = alger_ws_server_get_sessions (self);
+  for (GList *l = sessions; l != NULL; l = l->next)
+    alger_session_close (l->data, code, reason);
+  g_list_free (sessions);
+}
+
+GList *
+alger_ws_server_get_sessions (AlgerWsServer *self)
+{
+  return g_hash_table_get_keys (self->sessions);
+}
+
+AlgerSession *
+alger_ws_server_find_session (AlgerWsServer *self, const char *connection_id)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    if (g_strcmp0 (alger_session_get_id (key), connection_id) == 0)
+      return key;
+  }
+  return NULL;
+}
+
+guint
+alger_ws_server_get_n_sessions (AlgerWsServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    if (alger_session_is_open (key))
+      n++;
+  }
+  return n;
+}
+
+static void
+alger_ws_server_dispose (GObject *object)
+{
+  AlgerWsServer *self = ALGER_WS_SERVER (object);
+
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  if (self->sessions != NULL) {
+    GHashTableIter iter;
+    gpointer key;
+    g_hash_table_iter_init (&iter, self->sessions);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_signal_handlers_disconnect_by_data (key, self);
+    g_hash_table_remove_all (self->sessions);
+  }
+  if (self->server != NULL)
+    g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->server);
+  G_OBJECT_CLASS (alger_ws_server_parent_class)->dispose (object);
+}
+
+static void
+alger_ws_server_finalize (GObject *object)
+{
+  AlgerWsServer *self = ALGER_WS_SERVER (object);
+
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->store);
+  g_clear_object (&self->accounts);
+  G_OBJECT_CLASS (alger_ws_server_parent_class)->finalize (object);
+}
+
+static void
+alger_ws_server_class_init (AlgerWsServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = alger_ws_server_dispose;
+  object_class->finalize = alger_ws_server_finalize;
+
+  /* a session was accepted or closed */
+  signals[SIGNAL_SESSIONS_CHANGED] = g_signal_new ("sessions-changed", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 0);
+}
+
+static void
+alger_ws_server_init (AlgerWsServer *self)
+{
+  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+}
+
+AlgerWsServer *
+alger_ws_server_new (const AlgerConfig *config, AlgerStore *store, AlgerAccounts *accounts,
+                     AlgerHandlers *handlers)
+{
+  AlgerWsServer *self = g_object_new (ALGER_TYPE_WS_SERVER, NULL);
+  const char *protocols[] = { ALGER_WS_SUBPROTOCOL, NULL };
+
+  self->config = config;
+  self->store = g_object_ref (store);
+  self->accounts = g_object_ref (accounts);
+  self->handlers = handlers;
+  self->server = soup_server_new ("server-header", "algerd/" PACKAGE_VERSION, NULL);
+  soup_server_add_websocket_handler (self->server, NULL, NULL, (char **) protocols,
+                                     on_websocket, self, NULL);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), self);
+  return self;
+}

@@ -1,0 +1,421 @@
+/* alger-test-harness.c: run the real algerd and talk to it like a client */
+#include "alger-test-harness.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#define RECV_TIMEOUT_MS 20000
+
+const char *
+alger_test_algerd_path (void)
+{
+  static char *path = NULL;
+
+  if (path == NULL) {
+    const char *root = g_getenv ("ALGER_BUILD_ROOT");
+    g_assert_nonnull (root);
+    path = g_build_filename (root, "src", "server", "algerd", NULL);
+  }
+  return path;
+}
+
+const char *
+alger_test_shared_dir (void)
+{
+  const char *dir = g_getenv ("ALGER_SHARED_DIR");
+
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return NULL;
+  return dir;
+}
+
+static void
+spawn (AlgerTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) data = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "algerd: listening on ws://";
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  server->process = g_subprocess_launcher_spawnv (launcher,
+                                                  (const char *const *) server->args->pdata,
+                                                  &error);
+  g_assert_no_error (error);
+  data = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  for (;;) {
+    g_clear_pointer (&line, g_free);
+    line = g_data_input_stream_read_line (data, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (line); /* algerd exited before listening */
+    if (g_str_has_prefix (line, prefix)) {
+      const char *colon = strrchr (line, ':');
+      server->port = (guint) g_ascii_strtoull (colon + 1, NULL, 10);
+      break;
+    }
+  }
+  g_assert_cmpuint (server->port, >, 0);
+}
+
+AlgerTestServer *
+alger_test_server_start (const char *const *extra)
+{
+  AlgerTestServer *server = g_new0 (AlgerTestServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->database = g_build_filename (server->state_dir, "alger.sqlite3", NULL);
+  server->outputs_dir = g_build_filename (server->state_dir, "outputs", NULL);
+  server->args = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (server->args, g_strdup (alger_test_algerd_path ()));
+  g_ptr_array_add (server->args, g_strdup ("--port=0"));
+  g_ptr_array_add (server->args, g_strdup_printf ("--state-dir=%s", server->state_dir));
+  g_ptr_array_add (server->args, g_strdup ("--bus=none"));
+  g_ptr_array_add (server->args, g_strdup ("--http-port=0"));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (server->args, g_strdup (extra[i]));
+  g_ptr_array_add (server->args, NULL);
+  spawn (server);
+  return server;
+}
+
+void
+alger_test_server_restart (AlgerTestServer *server)
+{
+  g_autofree char *port = g_strdup_printf ("--port=%u", server->port);
+
+  g_assert_null (server->process);
+  g_free (server->args->pdata[1]);
+  server->args->pdata[1] = g_steal_pointer (&port);
+  spawn (server);
+}
+
+void
+alger_test_server_stop (AlgerTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (server->process);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+  g_clear_object (&server->process);
+}
+
+void
+alger_test_server_kill (AlgerTestServer *server)
+{
+  g_assert_nonnull (server->process);
+  g_subprocess_force_exit (server->process);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_clear_object (&server->process);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  }
+  g_rmdir (path);
+}
+
+void
+alger_test_server_free (AlgerTestServer *server)
+{
+  if (server == NULL)
+    return;
+  if (server->process != NULL)
+    alger_test_server_kill (server);
+  if (g_getenv ("ALGER_TEST_KEEP") == NULL)
+    remove_tree (server->state_dir);
+  g_free (server->state_dir);
+  g_free (server->database);
+  g_free (server->outputs_dir);
+  g_ptr_array_unref (server->args);
+  g_free (server);
+}
+
+/* ---- client ---- */
+
+static void
+on_message (SoupWebsocketConnection *conn, SoupWebsocketDataType type, GBytes *message,
+            gpointer user_data)
+{
+  AlgerTestClient *client = user_data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (message, &len);
+  JsonObject *obj;
+
+  json_parser_load_from_data (parser, data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  obj = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_get_int_member (obj, "id") > client->last_id)
+    client->last_id = json_object_get_int_member (obj, "id");
+  g_queue_push_tail (&client->frames, json_object_ref (obj));
+}
+
+static void
+on_closed (SoupWebsocketConnection *conn, gpointer user_data)
+{
+  AlgerTestClient *client = user_data;
+
+  client->closed = TRUE;
+  client->close_code = soup_websocket_connection_get_close_code (conn);
+  client->close_reason = g_strdup (soup_websocket_connection_get_close_data (conn));
+}
+
+typedef struct {
+  gboolean done;
+  SoupWebsocketConnection *connection;
+  GError *error;
+} ConnectResult;
+
+static void
+connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnectResult *res = user_data;
+
+  res->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result,
+                                                           &res->error);
+  res->done = TRUE;
+}
+
+static gboolean
+connect_done (gpointer data)
+{
+  return ((ConnectResult *) data)->done;
+}
+
+gboolean
+alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data)) {
+    if (g_get_monotonic_time () > deadline)
+      return FALSE;
+    g_main_context_iteration (NULL, FALSE);
+    if (!cond (data))
+      g_usleep (200);
+  }
+  return TRUE;
+}
+
+AlgerTestClient *
+alger_test_client_connect_full (AlgerTestServer *server, const char *query,
+                                const char *const *protocols, GError **error)
+{
+  AlgerTestClient *client = g_new0 (AlgerTestClient, 1);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+  ConnectResult res = { 0 };
+
+  g_queue_init (&client->frames);
+  client->session = soup_session_new ();
+  url = g_strdup_printf ("ws://127.0.0.1:%u/%s%s", server->port, query != NULL ? "?" : "",
+                         query != NULL ? query : "");
+  msg = soup_message_new ("GET", url);
+  soup_session_websocket_connect_async (client->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, NULL, connected, &res);
+  g_assert_true (alger_test_wait_until (connect_done, &res, RECV_TIMEOUT_MS));
+  if (res.connection == NULL) {
+    g_propagate_error (error, res.error);
+    alger_test_client_free (client);
+    return NULL;
+  }
+  client->connection = res.connection;
+  soup_websocket_connection_set_max_incoming_payload_size (client->connection, 0);
+  g_signal_connect (client->connection, "message", G_CALLBACK (on_message), client);
+  g_signal_connect (client->connection, "closed", G_CALLBACK (on_closed), client);
+  return client;
+}
+
+AlgerTestClient *
+alger_test_client_connect (AlgerTestServer *server)
+{
+  const char *protocols[] = { "alger", NULL };
+  g_autoptr(GError) error = NULL;
+  AlgerTestClient *client;
+
+  client = alger_test_client_connect_full (server, "username=admin&password=admin", protocols,
+                                           &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+static gboolean
+client_closed (gpointer data)
+{
+  return ((AlgerTestClient *) data)->closed;
+}
+
+void
+alger_test_client_free (AlgerTestClient *client)
+{
+  if (client == NULL)
+    return;
+  if (client->connection != NULL) {
+    g_signal_handlers_disconnect_by_data (client->connection, client);
+    if (soup_websocket_connection_get_state (client->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (client->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    g_clear_object (&client->connection);
+  }
+  g_queue_clear_full (&client->frames, (GDestroyNotify) json_object_unref);
+  g_clear_object (&client->session);
+  g_free (client->close_reason);
+  g_free (client);
+}
+
+void
+alger_test_client_send_raw (AlgerTestClient *client, const char *text)
+{
+  soup_websocket_connection_send_text (client->connection, text);
+}
+
+void
+alger_test_client_send_binary (AlgerTestClient *client, gconstpointer data, gsize len)
+{
+  soup_websocket_connection_send_binary (client->connection, data, len);
+}
+
+gint64
+alger_test_client_send (AlgerTestClient *client, gint type, const char *content_json)
+{
+  g_autoptr(JsonNode) content = json_node_new (JSON_NODE_VALUE);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *escaped = NULL;
+  g_autofree char *text = NULL;
+  gint64 id = client->last_id + 1;
+
+  json_node_set_string (content, content_json != NULL ? content_json : "{}");
+  json_generator_set_root (gen, content);
+  escaped = json_generator_to_data (gen, NULL);
+  text = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
+                          ",\"type\":%d,\"content\":%s}",
+                          id, id, type, escaped);
+  alger_test_client_send_raw (client, text);
+  return id;
+}
+
+static gboolean
+has_frame (gpointer data)
+{
+  AlgerTestClient *client = data;
+
+  return !g_queue_is_empty (&client->frames) || client->closed;
+}
+
+JsonObject *
+alger_test_client_recv (AlgerTestClient *client)
+{
+  if (!alger_test_wait_until (has_frame, client, RECV_TIMEOUT_MS))
+    g_error ("no frame within %d ms", RECV_TIMEOUT_MS);
+  if (g_queue_is_empty (&client->frames))
+    g_error ("connection closed (code %u, %s) while waiting for a frame", client->close_code,
+             client->close_reason != NULL ? client->close_reason : "");
+  return g_queue_pop_head (&client->frames);
+}
+
+gboolean
+alger_test_client_poll (AlgerTestClient *client, guint ms)
+{
+  alger_test_wait_until (has_frame, client, ms);
+  return !g_queue_is_empty (&client->frames);
+}
+
+JsonObject *
+alger_test_frame_content (JsonObject *frame)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *text = json_object_get_string_member (frame, "content");
+
+  g_assert_nonnull (text);
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+gushort
+alger_test_client_wait_closed (AlgerTestClient *client)
+{
+  g_assert_true (alger_test_wait_until (client_closed, client, RECV_TIMEOUT_MS));
+  return client->close_code;
+}
+
+/* ---- database ---- */
+
+static sqlite3_stmt *
+prepare (AlgerTestServer *server, sqlite3 **db, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_open_v2 (server->database, db, SQLITE_OPEN_READONLY, NULL);
+
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_busy_timeout (*db, 5000);
+  rc = sqlite3_prepare_v2 (*db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (*db));
+  return stmt;
+}
+
+gint64
+alger_test_db_int (AlgerTestServer *server, const char *sql_format, ...)
+{
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt;
+  gint64 value = -1;
+  va_list args;
+
+  va_start (args, sql_format);
+  sql = g_strdup_vprintf (sql_format, args);
+  va_end (args);
+  stmt = prepare (server, &db, sql);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+char *
+alger_test_db_string (AlgerTestServer *server, const char *sql_format, ...)
+{
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+  va_list args;
+
+  va_start (args, sql_format);
+  sql = g_strdup_vprintf (sql_format, args);
+  va_end (args);
+  stmt = prepare (server, &db, sql);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}

@@ -1,0 +1,72 @@
+/* alger-test-harness.h: run the real algerd and talk to it like a client */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GSubprocess *process;
+  char *state_dir;
+  char *database;
+  char *outputs_dir;
+  guint port;
+  GPtrArray *args; /* the command line, to restart with the same options */
+} AlgerTestServer;
+
+/* extra: NULL-terminated extra algerd options (nullable) */
+AlgerTestServer *alger_test_server_start (const char *const *extra);
+/* start again on the same state dir (and the same port) */
+void alger_test_server_restart (AlgerTestServer *server);
+/* SIGTERM and wait: asserts exit status 0 */
+void alger_test_server_stop (AlgerTestServer *server);
+/* SIGKILL and wait */
+void alger_test_server_kill (AlgerTestServer *server);
+void alger_test_server_free (AlgerTestServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerTestServer, alger_test_server_free)
+
+const char *alger_test_algerd_path (void);
+const char *alger_test_shared_dir (void); /* ../shared, or NULL */
+
+typedef struct {
+  SoupSession *session;
+  SoupWebsocketConnection *connection;
+  GQueue frames; /* JsonObject, raw frames as received */
+  gboolean closed;
+  gushort close_code;
+  char *close_reason;
+  gint64 last_id; /* highest id received */
+} AlgerTestClient;
+
+/* connect with ?query (nullable) offering protocols (NULL = none); NULL + error on failure */
+AlgerTestClient *alger_test_client_connect_full (AlgerTestServer *server, const char *query,
+                                                 const char *const *protocols,
+                                                 GError **error);
+/* admin/admin, subprotocol alger; asserts success */
+AlgerTestClient *alger_test_client_connect (AlgerTestServer *server);
+void alger_test_client_free (AlgerTestClient *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerTestClient, alger_test_client_free)
+
+void alger_test_client_send_raw (AlgerTestClient *client, const char *text);
+void alger_test_client_send_binary (AlgerTestClient *client, gconstpointer data, gsize len);
+/* send a request with id = last received id + 1; returns that id */
+gint64 alger_test_client_send (AlgerTestClient *client, gint type, const char *content_json);
+/* the next frame (waits up to 20 s; fails the test on timeout) */
+JsonObject *alger_test_client_recv (AlgerTestClient *client);
+/* the parsed `content` of a frame */
+JsonObject *alger_test_frame_content (JsonObject *frame);
+/* wait until closed (up to 20 s); returns the close code */
+gushort alger_test_client_wait_closed (AlgerTestClient *client);
+/* TRUE if a frame arrives within ms */
+gboolean alger_test_client_poll (AlgerTestClient *client, guint ms);
+
+/* spin the default main context until cond() or timeout */
+gboolean alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+
+/* read-only queries on the server's database */
+gint64 alger_test_db_int (AlgerTestServer *server, const char *sql_format, ...) G_GNUC_PRINTF (2, 3);
+char *alger_test_db_string (AlgerTestServer *server, const char *sql_format, ...) G_GNUC_PRINTF (2, 3);
+
+G_END_DECLS
