@@ -313,3 +313,147 @@ alger_node_check_array (const char *kind, AlgerValue *input, gboolean need_3d, G
   }
   return TRUE;
 }
+
+/* the grammar of python's float(str) after stripping; underscores are
+ * dropped into clean when they sit between digits */
+static gboolean
+py_float_literal (const char *p, const char *end, GString *clean)
+{
+  gboolean digits = FALSE;
+  const char *word;
+
+  if (p < end && (*p == '+' || *p == '-'))
+    g_string_append_c (clean, *p++);
+  word = p;
+  if (end - word == 3 && g_ascii_strncasecmp (word, "nan", 3) == 0) {
+    g_string_append (clean, "nan");
+    return TRUE;
+  }
+  if ((end - word == 3 && g_ascii_strncasecmp (word, "inf", 3) == 0) ||
+      (end - word == 8 && g_ascii_strncasecmp (word, "infinity", 8) == 0)) {
+    g_string_append (clean, "inf");
+    return TRUE;
+  }
+  for (gboolean frac = FALSE;; frac = TRUE) {
+    gboolean prev_digit = FALSE;
+    while (p < end && (g_ascii_isdigit (*p) || *p == '_')) {
+      if (*p == '_') {
+        if (!prev_digit || p + 1 >= end || !g_ascii_isdigit (p[1]))
+          return FALSE;
+        prev_digit = FALSE;
+        p++;
+        continue;
+      }
+      g_string_append_c (clean, *p++);
+      prev_digit = digits = TRUE;
+    }
+    if (frac || p >= end || *p != '.')
+      break;
+    g_string_append_c (clean, *p++);
+  }
+  if (!digits)
+    return FALSE;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    gboolean exp_digits = FALSE;
+    g_string_append_c (clean, *p++);
+    if (p < end && (*p == '+' || *p == '-'))
+      g_string_append_c (clean, *p++);
+    while (p < end && (g_ascii_isdigit (*p) || *p == '_')) {
+      if (*p == '_') {
+        if (!exp_digits || p + 1 >= end || !g_ascii_isdigit (p[1]))
+          return FALSE;
+        p++;
+        continue;
+      }
+      g_string_append_c (clean, *p++);
+      exp_digits = TRUE;
+    }
+    if (!exp_digits)
+      return FALSE;
+  }
+  return p == end;
+}
+
+gboolean
+alger_py_float_from_json (JsonNode *node, double *out, GError **error)
+{
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)) {
+    switch (json_node_get_value_type (node)) {
+    case G_TYPE_BOOLEAN:
+      *out = json_node_get_boolean (node) ? 1.0 : 0.0;
+      return TRUE;
+    case G_TYPE_INT64:
+      *out = (double) json_node_get_int (node);
+      return TRUE;
+    case G_TYPE_DOUBLE:
+      *out = json_node_get_double (node);
+      return TRUE;
+    case G_TYPE_STRING: {
+      const char *s = json_node_get_string (node);
+      const char *p = s;
+      const char *end = s + strlen (s);
+      g_autoptr(GString) clean = g_string_new (NULL);
+      while (p < end && g_ascii_isspace (*p))
+        p++;
+      while (end > p && g_ascii_isspace (end[-1]))
+        end--;
+      if (py_float_literal (p, end, clean)) {
+        *out = g_ascii_strtod (clean->str, NULL);
+        return TRUE;
+      }
+      g_autofree char *repr = alger_py_str_repr (s);
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_VALUE,
+                   "could not convert string to float: %s", repr);
+      return FALSE;
+    }
+    default:
+      break;
+    }
+  }
+  g_set_error (error, ALGER_ERROR, ALGER_ERROR_TYPE,
+               "float() argument must be a string or a real number, not '%s'",
+               alger_json_python_type (node));
+  return FALSE;
+}
+
+gboolean
+alger_node_get_cyx (const char *kind, AlgerValue *input, gsize shape[3], GError **error)
+{
+  guint ndim;
+
+  if (!alger_node_check_array (kind, input, FALSE, error))
+    return FALSE;
+  ndim = alger_value_array_get_ndim (input);
+  if (ndim == 2) {
+    shape[0] = 1;
+    memcpy (shape + 1, alger_value_array_get_shape (input), 2 * sizeof (gsize));
+    return TRUE;
+  }
+  if (ndim == 3) {
+    memcpy (shape, alger_value_array_get_shape (input), 3 * sizeof (gsize));
+    return TRUE;
+  }
+  return alger_node_check_array (kind, input, TRUE, error);
+}
+
+const float *
+alger_node_f32_data (AlgerValue *input, float **owned, GError **error)
+{
+  gsize n = alger_value_array_get_n_elements (input);
+  gconstpointer src = alger_value_array_peek_data (input);
+  float *copy = NULL;
+
+  *owned = NULL;
+  if (alger_value_array_get_dtype (input) == ALGER_DTYPE_FLOAT32)
+    return src;
+  copy = g_try_new (float, MAX (n, 1));
+  if (copy == NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
+                         "Unable to allocate memory for a float32 copy");
+    return NULL;
+  }
+  for (gsize i = 0; i < n; i++)
+    copy[i] = alger_array_get_f32 (src, alger_value_array_get_dtype (input), i);
+  *owned = copy;
+  return copy;
+}

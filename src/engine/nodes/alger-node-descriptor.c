@@ -1,14 +1,88 @@
-/* alger-node-descriptor.c: placeholder until the kind lands */
+/* alger-node-descriptor.c: per-channel mean/std/max/min (structural-descriptor)
+ *
+ * {shape: [C, Y, X], channel_stats: {mean, std, max, min}} with numpy's
+ * float32 pairwise reductions per channel, so the figure built from these
+ * means gets the original's bar heights.  `metrics` was ignored by the
+ * original; richer descriptors can hook into descriptor_run later.
+ */
 #include "config.h"
+
+#include <math.h>
 
 #include "alger-error.h"
 #include "alger-nodes-private.h"
+#include "alger-numerics.h"
 
 static AlgerValue *
-descriptor_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, GError **error)
+float_list_new (const float *values, gsize n)
 {
-  g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED, "structural-descriptor: not implemented yet");
-  return NULL;
+  AlgerValue *list = alger_value_new_list ();
+  for (gsize i = 0; i < n; i++)
+    alger_value_list_append (list, alger_value_new_float ((double) values[i]));
+  return list;
+}
+
+static AlgerValue *
+descriptor_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input,
+                GError **error)
+{
+  g_autoptr(AlgerValue) out = NULL;
+  g_autoptr(AlgerValue) shape_list = NULL;
+  g_autoptr(AlgerValue) stats = NULL;
+  g_autofree float *owned = NULL;
+  g_autofree float *mean = NULL;
+  g_autofree float *std = NULL;
+  g_autofree float *max = NULL;
+  g_autofree float *min = NULL;
+  const float *data = NULL;
+  gsize shape[3];
+  gsize plane;
+
+  if (!alger_node_get_cyx ("structural-descriptor", input, shape, error))
+    return NULL;
+  plane = shape[1] * shape[2];
+  if (shape[0] > 0 && plane == 0) {
+    /* numpy: mean and std warn and give nan, then max raises */
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_VALUE,
+                         "zero-size array to reduction operation maximum which has no identity");
+    return NULL;
+  }
+  data = alger_node_f32_data (input, &owned, error);
+  if (data == NULL)
+    return NULL;
+
+  mean = g_new (float, shape[0] + 1);
+  std = g_new (float, shape[0] + 1);
+  max = g_new (float, shape[0] + 1);
+  min = g_new (float, shape[0] + 1);
+  for (gsize c = 0; c < shape[0]; c++) {
+    const float *p = data + c * plane;
+    float hi = p[0], lo = p[0];
+    if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
+      return NULL;
+    mean[c] = alger_mean_f32 (p, plane);
+    std[c] = alger_std_f32 (p, plane);
+    /* np.max/np.min propagate nan */
+    for (gsize i = 1; i < plane && !isnan (hi); i++)
+      hi = (p[i] > hi || isnan (p[i])) ? p[i] : hi;
+    for (gsize i = 1; i < plane && !isnan (lo); i++)
+      lo = (p[i] < lo || isnan (p[i])) ? p[i] : lo;
+    max[c] = hi;
+    min[c] = lo;
+  }
+
+  shape_list = alger_value_new_list ();
+  for (guint d = 0; d < 3; d++)
+    alger_value_list_append (shape_list, alger_value_new_int ((gint64) shape[d]));
+  stats = alger_value_new_dict ();
+  alger_value_dict_set (stats, "mean", float_list_new (mean, shape[0]));
+  alger_value_dict_set (stats, "std", float_list_new (std, shape[0]));
+  alger_value_dict_set (stats, "max", float_list_new (max, shape[0]));
+  alger_value_dict_set (stats, "min", float_list_new (min, shape[0]));
+  out = alger_value_new_dict ();
+  alger_value_dict_set (out, "shape", g_steal_pointer (&shape_list));
+  alger_value_dict_set (out, "channel_stats", g_steal_pointer (&stats));
+  return g_steal_pointer (&out);
 }
 
 const AlgerNodeKind alger_node_kind_descriptor = {

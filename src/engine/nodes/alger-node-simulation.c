@@ -1,14 +1,91 @@
-/* alger-node-simulation.c: placeholder until the kind lands */
+/* alger-node-simulation.c: a toy series from the image's mean profile
+ *
+ * profile = arr.mean(axis=0).mean(axis=0) (sequential float32 sums, as
+ * numpy reduces a non-inner axis), series = sin(float32(2π)·linspace(0, 1,
+ * steps)) · mean(profile) in float32, energy = float(arr.sum()).
+ */
 #include "config.h"
+
+#include <math.h>
 
 #include "alger-error.h"
 #include "alger-nodes-private.h"
+#include "alger-numerics.h"
+
+#define SIM_DEFAULT_STEPS 10
+#define SIM_MAX_STEPS 256
 
 static AlgerValue *
-simulation_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, GError **error)
+simulation_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input,
+                GError **error)
 {
-  g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED, "simulation: not implemented yet");
-  return NULL;
+  g_autoptr(AlgerValue) out = NULL;
+  g_autoptr(AlgerValue) series = NULL;
+  g_autofree float *owned = NULL;
+  g_autofree float *rows = NULL;
+  g_autofree float *profile = NULL;
+  JsonNode *steps_node = NULL;
+  JsonNode *type_node = NULL;
+  const float *data = NULL;
+  gint64 steps = SIM_DEFAULT_STEPS;
+  gsize shape[3];
+  gsize plane;
+  float m;
+  float energy;
+  const float two_pi = (float) (2.0 * G_PI);
+
+  if (!alger_node_get_cyx ("simulation", input, shape, error))
+    return NULL;
+  steps_node = alger_params_get (params, "steps");
+  if (steps_node != NULL &&
+      !alger_py_int_clamped (steps_node, 1, SIM_MAX_STEPS, &steps, error))
+    return NULL;
+  data = alger_node_f32_data (input, &owned, error);
+  if (data == NULL)
+    return NULL;
+  plane = shape[1] * shape[2];
+
+  /* mean over channels: out[y, x] accumulates channel by channel */
+  rows = g_new0 (float, plane + 1);
+  for (gsize c = 0; c < shape[0]; c++) {
+    const float *p = data + c * plane;
+    if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
+      return NULL;
+    for (gsize i = 0; i < plane; i++)
+      rows[i] += p[i];
+  }
+  for (gsize i = 0; i < plane; i++)
+    rows[i] /= (float) shape[0];
+  /* then over rows */
+  profile = g_new0 (float, shape[2] + 1);
+  for (gsize y = 0; y < shape[1]; y++) {
+    for (gsize x = 0; x < shape[2]; x++)
+      profile[x] += rows[y * shape[2] + x];
+  }
+  for (gsize x = 0; x < shape[2]; x++)
+    profile[x] /= (float) shape[1];
+  m = alger_mean_f32 (profile, shape[2]);
+
+  series = alger_value_new_list ();
+  for (gint64 i = 0; i < steps; i++) {
+    /* np.linspace(0, 1, steps, dtype=float32): float64 i*step, last = 1 */
+    double lin = steps > 1 ? (i == steps - 1 ? 1.0 : (double) i * (1.0 / (double) (steps - 1)))
+                           : 0.0;
+    float arg = two_pi * (float) lin;
+    float v = sinf (arg) * m;
+    alger_value_list_append (series, alger_value_new_float ((double) v));
+  }
+  energy = alger_sum_f32 (data, alger_value_array_get_n_elements (input));
+
+  out = alger_value_new_dict ();
+  type_node = alger_params_get (params, "simulationType");
+  alger_value_dict_set (out, "simulationType",
+                        type_node != NULL ? alger_value_from_json_node (type_node)
+                                          : alger_value_new_string ("generic", FALSE));
+  alger_value_dict_set (out, "steps", alger_value_new_int (steps));
+  alger_value_dict_set (out, "series", g_steal_pointer (&series));
+  alger_value_dict_set (out, "energy", alger_value_new_float ((double) energy));
+  return g_steal_pointer (&out);
 }
 
 const AlgerNodeKind alger_node_kind_simulation = {

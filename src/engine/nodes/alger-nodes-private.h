@@ -31,6 +31,9 @@ GArray *alger_py_int_from_json (JsonNode *node, gboolean *negative, GError **err
 gboolean alger_py_int_clamped (JsonNode *node, gint64 lo, gint64 hi, gint64 *out,
                                GError **error);
 
+/* python float(x), messages included */
+gboolean alger_py_float_from_json (JsonNode *node, double *out, GError **error);
+
 /* a json node as a value (ints stay ints, objects keep member order) */
 AlgerValue *alger_value_from_json_node (JsonNode *node);
 
@@ -41,6 +44,15 @@ JsonNode *alger_params_get (JsonObject *params, const char *name);
  * "<kind> expects an array shaped (C, Y, X)" */
 gboolean alger_node_check_array (const char *kind, AlgerValue *input, gboolean need_3d,
                                  GError **error);
+
+/* the (C, Y, X) shape of an image-like input: 2-D arrays gain a channel
+ * axis, anything else fails as the original did */
+gboolean alger_node_get_cyx (const char *kind, AlgerValue *input, gsize shape[3],
+                             GError **error);
+
+/* the elements as float32: the array's own data, or a converted copy
+ * stored in *owned (uint8 input, as np.asarray(x, dtype=np.float32)) */
+const float *alger_node_f32_data (AlgerValue *input, float **owned, GError **error);
 
 /* float32 view of an array element (uint8 arrays are widened) */
 static inline float

@@ -1,0 +1,97 @@
+/* alger-numerics.c: numpy 1.24's float32 pairwise summation
+ *
+ * Mirrors FLOAT_pairwise_sum in numpy/core/src/umath/loops_utils.h.src:
+ * below 8 elements a plain loop, up to 128 eight accumulators, above that a
+ * split at n/2 rounded down to a multiple of 8.  The reduction machinery
+ * hands the loop at most 8192 elements at a time and adds the partial sums
+ * to the running result in order.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "alger-numerics.h"
+
+#define PW_BLOCKSIZE 128
+
+float
+alger_pairwise_sum_f32 (const float *a, gsize n)
+{
+  if (n < 8) {
+    float res = 0.0f;
+    for (gsize i = 0; i < n; i++)
+      res += a[i];
+    return res;
+  } else if (n <= PW_BLOCKSIZE) {
+    float r[8];
+    float res;
+    gsize i;
+    for (gsize j = 0; j < 8; j++)
+      r[j] = a[j];
+    for (i = 8; i < n - (n % 8); i += 8) {
+      for (gsize j = 0; j < 8; j++)
+        r[j] += a[i + j];
+    }
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++)
+      res += a[i];
+    return res;
+  } else {
+    gsize n2 = n / 2;
+    n2 -= n2 % 8;
+    return alger_pairwise_sum_f32 (a, n2) + alger_pairwise_sum_f32 (a + n2, n - n2);
+  }
+}
+
+float
+alger_sum_f32 (const float *a, gsize n)
+{
+  float res = 0.0f;
+  for (gsize off = 0; off < n; off += ALGER_NUMPY_BUFSIZE)
+    res += alger_pairwise_sum_f32 (a + off, MIN (ALGER_NUMPY_BUFSIZE, n - off));
+  return res;
+}
+
+float
+alger_mean_f32 (const float *a, gsize n)
+{
+  /* numpy divides by the count as a float32 (value-based casting) */
+  return alger_sum_f32 (a, n) / (float) n;
+}
+
+float
+alger_std_f32 (const float *a, gsize n)
+{
+  g_autofree float *buf = NULL;
+  float mean = alger_mean_f32 (a, n);
+  float res = 0.0f;
+
+  /* squared deviations are elementwise; square one block at a time */
+  buf = g_new (float, MIN (n, (gsize) ALGER_NUMPY_BUFSIZE) + 1);
+  for (gsize off = 0; off < n; off += ALGER_NUMPY_BUFSIZE) {
+    gsize len = MIN (ALGER_NUMPY_BUFSIZE, n - off);
+    for (gsize i = 0; i < len; i++) {
+      float d = a[off + i] - mean;
+      buf[i] = d * d;
+    }
+    res += alger_pairwise_sum_f32 (buf, len);
+  }
+  return sqrtf (res / (float) n);
+}
+
+double
+alger_sum_f64 (const float *a, gsize n)
+{
+  /* four accumulators: exact for k/2^24 values, otherwise close enough */
+  double s[4] = { 0.0, 0.0, 0.0, 0.0 };
+  gsize i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s[0] += a[i];
+    s[1] += a[i + 1];
+    s[2] += a[i + 2];
+    s[3] += a[i + 3];
+  }
+  for (; i < n; i++)
+    s[0] += a[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
