@@ -9,12 +9,15 @@
 
 #include "alger-graph.h"
 
+#include <string.h>
+
 #include "alger-describe.h"
 #include "alger-error.h"
 
 typedef struct {
   char *id;
-  char *kind_name; /* nullable */
+  const char *kind_name; /* nullable; the registered kind's name when known */
+  char *kind_name_owned;
   const AlgerNodeKind *kind;
   JsonObject *params;
   gboolean track;
@@ -25,6 +28,7 @@ struct _AlgerGraph {
   AlgerGraphNode *nodes;
   guint n_nodes;
   GHashTable *index; /* id -> index + 1 */
+  JsonObject *empty_params;
 
   /* first edge naming an unknown node (validation step 1), else NULL */
   char *missing_src;
@@ -43,11 +47,12 @@ alger_graph_free (AlgerGraph *graph)
 {
   for (guint i = 0; i < graph->n_nodes; i++) {
     g_free (graph->nodes[i].id);
-    g_free (graph->nodes[i].kind_name);
+    g_free (graph->nodes[i].kind_name_owned);
     g_clear_pointer (&graph->nodes[i].params, json_object_unref);
   }
   g_free (graph->nodes);
   g_clear_pointer (&graph->index, g_hash_table_unref);
+  g_clear_pointer (&graph->empty_params, json_object_unref);
   g_free (graph->missing_src);
   g_free (graph->missing_tgt);
   g_free (graph->pred_off);
@@ -74,24 +79,80 @@ alger_graph_unref (AlgerGraph *graph)
     alger_graph_free (graph);
 }
 
-/* Python's str() of a JSON scalar, as the original converted ids;
- * NULL for null, objects and arrays */
-static char *
-scalar_to_string (JsonNode *node)
+/* Python's str() of a JSON scalar, as the original converted ids; NULL for
+ * null, objects and arrays.  Strings are returned as is (no copy): @buf
+ * holds the text of other scalars. */
+static const char *
+scalar_to_string (JsonNode *node, char **buf)
 {
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
   switch (json_node_get_value_type (node)) {
   case G_TYPE_STRING:
-    return g_strdup (json_node_get_string (node));
+    return json_node_get_string (node);
   case G_TYPE_INT64:
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    *buf = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    return *buf;
   case G_TYPE_DOUBLE:
-    return alger_describe_format_float (json_node_get_double (node));
+    *buf = alger_describe_format_float (json_node_get_double (node));
+    return *buf;
   case G_TYPE_BOOLEAN:
-    return g_strdup (json_node_get_boolean (node) ? "True" : "False");
+    return json_node_get_boolean (node) ? "True" : "False";
   default:
     return NULL;
+  }
+}
+
+/* the members the engine reads, found in one pass over the object (a
+ * hash lookup per candidate name costs more on large graphs) */
+typedef struct {
+  JsonNode *id;
+  JsonNode *data;
+  JsonNode *params;
+  JsonNode *kind;
+  JsonNode *type;
+  JsonNode *track_output; /* trackOutput */
+  JsonNode *track_output2; /* track_output */
+  JsonNode *source;
+  JsonNode *target;
+} Members;
+
+static void
+scan_members (JsonObject *obj, Members *m)
+{
+  JsonObjectIter iter;
+  const char *name = NULL;
+  JsonNode *node = NULL;
+
+  memset (m, 0, sizeof (*m));
+  if (obj == NULL)
+    return;
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &name, &node)) {
+    JsonNode **slot = NULL;
+
+    if (JSON_NODE_HOLDS_NULL (node))
+      continue;
+    if (strcmp (name, "id") == 0)
+      slot = &m->id;
+    else if (strcmp (name, "data") == 0)
+      slot = &m->data;
+    else if (strcmp (name, "params") == 0)
+      slot = &m->params;
+    else if (strcmp (name, "kind") == 0)
+      slot = &m->kind;
+    else if (strcmp (name, "type") == 0)
+      slot = &m->type;
+    else if (strcmp (name, "trackOutput") == 0)
+      slot = &m->track_output;
+    else if (strcmp (name, "track_output") == 0)
+      slot = &m->track_output2;
+    else if (strcmp (name, "source") == 0)
+      slot = &m->source;
+    else if (strcmp (name, "target") == 0)
+      slot = &m->target;
+    if (slot != NULL)
+      *slot = node;
   }
 }
 
@@ -108,21 +169,24 @@ member_or_null (JsonObject *obj, const char *name)
   return node;
 }
 
-static char *
-read_kind (JsonObject *data, JsonObject *node)
+/* the registered kind, or NULL with *@unknown set to the name given (if any) */
+static const AlgerNodeKind *
+read_kind (const Members *data, const Members *node, char **unknown)
 {
-  JsonNode *cands[] = {
-    member_or_null (data, "kind"),
-    member_or_null (data, "type"),
-    member_or_null (node, "kind"),
-    member_or_null (node, "type"),
-  };
+  JsonNode *cands[] = { data->kind, data->type, node->kind, node->type };
 
   /* python's `a or b or ...`: empty strings fall through */
   for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
-    g_autofree char *s = scalar_to_string (cands[i]);
-    if (s != NULL && s[0] != '\0')
-      return g_steal_pointer (&s);
+    g_autofree char *buf = NULL;
+    const char *s = scalar_to_string (cands[i], &buf);
+    const AlgerNodeKind *kind = NULL;
+
+    if (s == NULL || s[0] == '\0')
+      continue;
+    kind = alger_node_kind_lookup (s);
+    if (kind == NULL)
+      *unknown = g_strdup (s);
+    return kind;
   }
   return NULL;
 }
@@ -156,13 +220,10 @@ parse_flag (JsonNode *node)
 }
 
 static gboolean
-read_track (JsonObject *data, JsonObject *node)
+read_track (const Members *data, const Members *node)
 {
   JsonNode *cands[] = {
-    member_or_null (data, "trackOutput"),
-    member_or_null (data, "track_output"),
-    member_or_null (node, "trackOutput"),
-    member_or_null (node, "track_output"),
+    data->track_output, data->track_output2, node->track_output, node->track_output2,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
@@ -173,45 +234,47 @@ read_track (JsonObject *data, JsonObject *node)
 }
 
 static gboolean
-read_node (AlgerGraph *graph, JsonNode *jnode, AlgerGraphNode *out, GError **error)
+read_node (AlgerGraph *graph, guint index, JsonNode *jnode, GError **error)
 {
-  JsonObject *obj = NULL;
-  JsonObject *data = NULL;
+  AlgerGraphNode *out = &graph->nodes[index];
+  Members nm;
+  Members dm;
   JsonNode *params = NULL;
-  g_autofree char *id = NULL;
+  g_autofree char *buf = NULL;
+  const char *id = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (jnode)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
                          "Each node must be an object.");
     return FALSE;
   }
-  obj = json_node_get_object (jnode);
-  id = scalar_to_string (member_or_null (obj, "id"));
+  scan_members (json_node_get_object (jnode), &nm);
+  id = scalar_to_string (nm.id, &buf);
   if (id == NULL || id[0] == '\0') {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
                          "Each node must have a non-empty string 'id'.");
     return FALSE;
   }
-  if (g_hash_table_contains (graph->index, id)) {
+  out->id = g_strdup (id);
+  /* one hash per node: a repeat replaces the value, but the read fails anyway */
+  if (!g_hash_table_insert (graph->index, out->id, GUINT_TO_POINTER (index + 1))) {
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Duplicate node id '%s'.", id);
     return FALSE;
   }
-  if (member_or_null (obj, "data") != NULL && JSON_NODE_HOLDS_OBJECT (member_or_null (obj, "data")))
-    data = json_object_get_object_member (obj, "data");
+  scan_members (nm.data != NULL && JSON_NODE_HOLDS_OBJECT (nm.data)
+                  ? json_node_get_object (nm.data) : NULL, &dm);
 
-  params = member_or_null (data, "params");
-  if (params == NULL)
-    params = member_or_null (obj, "params");
+  params = dm.params != NULL ? dm.params : nm.params;
   if (params != NULL && !JSON_NODE_HOLDS_OBJECT (params)) {
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Node '%s' params must be a dict.", id);
     return FALSE;
   }
-  out->params = params != NULL ? json_object_ref (json_node_get_object (params))
-                               : json_object_new ();
-  out->kind_name = read_kind (data, obj);
-  out->kind = out->kind_name != NULL ? alger_node_kind_lookup (out->kind_name) : NULL;
-  out->track = read_track (data, obj);
-  out->id = g_steal_pointer (&id);
+  /* nodes never modify params, so graphs without them share one empty object */
+  out->params = json_object_ref (params != NULL ? json_node_get_object (params)
+                                                : graph->empty_params);
+  out->kind = read_kind (&dm, &nm, &out->kind_name_owned);
+  out->kind_name = out->kind != NULL ? out->kind->name : out->kind_name_owned;
+  out->track = read_track (&dm, &nm);
   return TRUE;
 }
 
@@ -229,30 +292,42 @@ get_array_member (JsonObject *obj, const char *name, GError **error)
   return json_node_get_array (node);
 }
 
-/* builds the deduplicated CSR adjacency from resolved edges (pairs src, tgt) */
+/* Builds the deduplicated CSR adjacency from resolved edges (pairs src, tgt).
+ * Edges are bucketed by target (stably, so edge order holds inside a bucket)
+ * and a per-source stamp spots repeats: O(V+E), no hashing. */
 static void
 build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
 {
   guint n = graph->n_nodes;
-  g_autofree guint64 *keys = g_new (guint64, MAX (n_edges, 1));
+  g_autofree guint *by_target = g_new (guint, MAX (n_edges, 1));
+  g_autofree guint *stamp = g_new0 (guint, MAX (n, 1));
   g_autofree gboolean *keep = g_new0 (gboolean, MAX (n_edges, 1));
   g_autofree guint *fill = g_new0 (guint, n + 1);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   guint n_kept = 0;
 
   graph->pred_off = g_new0 (guint, n + 1);
   graph->succ_off = g_new0 (guint, n + 1);
-  for (guint e = 0; e < n_edges; e++) {
-    guint s = edges[2 * e];
-    guint t = edges[2 * e + 1];
+  /* bucket edge indices by target, in edge order */
+  for (guint e = 0; e < n_edges; e++)
+    fill[edges[2 * e + 1] + 1]++;
+  for (guint i = 0; i < n; i++)
+    fill[i + 1] += fill[i];
+  for (guint e = 0; e < n_edges; e++)
+    by_target[fill[edges[2 * e + 1]]++] = e;
+  /* fill[t] is now the end of t's bucket; walk the buckets in order */
+  for (guint t = 0, k = 0; t < n; t++) {
+    for (; k < fill[t]; k++) {
+      guint e = by_target[k];
+      guint s = edges[2 * e];
 
-    keys[e] = ((guint64) s << 32) | t;
-    if (!g_hash_table_add (seen, &keys[e]))
-      continue;
-    keep[e] = TRUE;
-    n_kept++;
-    graph->pred_off[t + 1]++;
-    graph->succ_off[s + 1]++;
+      if (stamp[s] == t + 1)
+        continue;
+      stamp[s] = t + 1;
+      keep[e] = TRUE;
+      n_kept++;
+      graph->pred_off[t + 1]++;
+      graph->succ_off[s + 1]++;
+    }
   }
   for (guint i = 0; i < n; i++) {
     graph->pred_off[i + 1] += graph->pred_off[i];
@@ -261,6 +336,7 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
   graph->preds = g_new (guint, MAX (n_kept, 1));
   graph->succs = g_new (guint, MAX (n_kept, 1));
   graph->pred_ids = g_new0 (const char *, n_kept + n);
+  memset (fill, 0, sizeof (guint) * (n + 1));
   for (guint e = 0; e < n_edges; e++) {
     guint s = edges[2 * e];
     guint t = edges[2 * e + 1];
@@ -268,10 +344,9 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
 
     if (!keep[e])
       continue;
-    k = graph->pred_off[t] + fill[t];
+    k = graph->pred_off[t] + fill[t]++;
     graph->preds[k] = s;
     graph->pred_ids[k + t] = graph->nodes[s].id;
-    fill[t]++;
   }
   memset (fill, 0, sizeof (guint) * (n + 1));
   for (guint e = 0; e < n_edges; e++) {
@@ -279,8 +354,7 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
 
     if (!keep[e])
       continue;
-    graph->succs[graph->succ_off[s] + fill[s]] = edges[2 * e + 1];
-    fill[s]++;
+    graph->succs[graph->succ_off[s] + fill[s]++] = edges[2 * e + 1];
   }
 }
 
@@ -292,12 +366,17 @@ read_edges (AlgerGraph *graph, JsonArray *edges, GError **error)
 
   for (guint e = 0; e < n_edges; e++) {
     JsonNode *jedge = json_array_get_element (edges, e);
-    JsonObject *obj = JSON_NODE_HOLDS_OBJECT (jedge) ? json_node_get_object (jedge) : NULL;
-    g_autofree char *src = scalar_to_string (member_or_null (obj, "source"));
-    g_autofree char *tgt = scalar_to_string (member_or_null (obj, "target"));
+    g_autofree char *src_buf = NULL;
+    g_autofree char *tgt_buf = NULL;
+    const char *src = NULL;
+    const char *tgt = NULL;
+    Members em;
     gpointer s = NULL;
     gpointer t = NULL;
 
+    scan_members (JSON_NODE_HOLDS_OBJECT (jedge) ? json_node_get_object (jedge) : NULL, &em);
+    src = scalar_to_string (em.source, &src_buf);
+    tgt = scalar_to_string (em.target, &tgt_buf);
     if (src == NULL || tgt == NULL || src[0] == '\0' || tgt[0] == '\0') {
       g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
                            "Each edge must include 'source' and 'target'.");
@@ -306,8 +385,8 @@ read_edges (AlgerGraph *graph, JsonArray *edges, GError **error)
     s = g_hash_table_lookup (graph->index, src);
     t = g_hash_table_lookup (graph->index, tgt);
     if ((s == NULL || t == NULL) && graph->missing_src == NULL) {
-      graph->missing_src = g_steal_pointer (&src);
-      graph->missing_tgt = g_steal_pointer (&tgt);
+      graph->missing_src = g_strdup (src);
+      graph->missing_tgt = g_strdup (tgt);
     }
     resolved[2 * e] = GPOINTER_TO_UINT (s) - 1;
     resolved[2 * e + 1] = GPOINTER_TO_UINT (t) - 1;
@@ -372,11 +451,12 @@ alger_graph_new_from_json (JsonNode *root, guint max_nodes, GError **error)
   g_atomic_ref_count_init (&graph->ref_count);
   graph->nodes = g_new0 (AlgerGraphNode, MAX (n_nodes, 1));
   graph->index = g_hash_table_new (g_str_hash, g_str_equal);
+  graph->empty_params = json_object_new ();
   for (guint i = 0; i < n_nodes; i++) {
-    if (!read_node (graph, json_array_get_element (nodes, i), &graph->nodes[i], error))
-      return NULL;
+    /* counted first, so a failed read still frees what it set */
     graph->n_nodes++;
-    g_hash_table_insert (graph->index, graph->nodes[i].id, GUINT_TO_POINTER (i + 1));
+    if (!read_node (graph, i, json_array_get_element (nodes, i), error))
+      return NULL;
   }
   if (!read_edges (graph, edges, error))
     return NULL;
