@@ -16,6 +16,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr(AlgerFrame) frame = alger_frame_parse ((const char *) data, size, &error);
   g_autofree char *audit = alger_frame_audit_payload ((const char *) data, size);
 
+  if (audit == NULL)
+    __builtin_trap ();
   (void) alger_frame_peek_id ((const char *) data, size);
   if (frame != NULL) {
     g_autofree char *content = alger_json_object_to_string (frame->content);
