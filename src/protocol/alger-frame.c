@@ -118,7 +118,7 @@ parse_outer (const char *data, gsize length, GPtrArray *big_ints, GError **error
                          ALGER_FRAME_ERROR_BINARY_NOT_UTF8);
     return NULL;
   }
-  root = alger_json_parse (data, length, big_ints, NULL);
+  root = alger_json_parse_utf8 (data, length, big_ints, NULL);
   if (root == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_JSON);
     return NULL;
@@ -174,7 +174,7 @@ alger_frame_parse (const char *data, gsize length, GError **error)
     frame->content = json_object_new ();
     return g_steal_pointer (&frame);
   }
-  content = alger_json_parse (text, strlen (text), NULL, NULL);
+  content = alger_json_parse_utf8 (text, strlen (text), NULL, NULL);
   if (content == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_JSON);

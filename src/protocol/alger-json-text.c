@@ -400,14 +400,27 @@ read_value (Reader *r)
 JsonNode *
 alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **error)
 {
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (!g_utf8_validate_len (data, length, NULL)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "text is not valid UTF-8");
+    return NULL;
+  }
+  return alger_json_parse_utf8 (data, length, big_ints, error);
+}
+
+JsonNode *
+alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GError **error)
+{
   Reader r = { data, data, data + length, 0, big_ints, NULL };
   g_autoptr(JsonNode) root = NULL;
   guint n_big = big_ints != NULL ? big_ints->len : 0;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (!g_utf8_validate_len (data, length, NULL)) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "text is not valid UTF-8");
+  /* a raw NUL is never JSON, and would end the strings we hand to json-glib */
+  if (memchr (data, '\0', length) != NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "NUL byte in text");
     return NULL;
   }
   root = read_value (&r);
@@ -484,58 +497,66 @@ alger_json_append_string (GString *out, const char *s, gssize length)
   static const char hex[] = "0123456789abcdef";
   const guchar *p = (const guchar *) s;
   const guchar *end;
-  const guchar *run;
+  gsize len;
+  gsize start;
+  char *o;
 
   g_return_if_fail (out != NULL);
   if (s == NULL) {
     g_string_append_len (out, "\"\"", 2);
     return;
   }
-  end = p + (length < 0 ? strlen (s) : (gsize) length);
-  g_string_append_c (out, '"');
-  run = p;
+  len = length < 0 ? strlen (s) : (gsize) length;
+  end = p + len;
+  /* reserve the worst case (every byte a \u00XX) and write in place: appending run by
+   * run through g_string_append_len() costs more than the escaping itself */
+  start = out->len;
+  g_string_set_size (out, start + 6 * len + 2);
+  o = out->str + start;
+  *o++ = '"';
   while (p < end) {
     guint8 cls = byte_class[*p];
-    if (cls == 0) {
-      p++;
+    if (G_LIKELY (cls == 0)) {
+      *o++ = (char) *p++;
       continue;
     }
     if (cls == 2) {
       gsize n = utf8_sequence_length (p, end);
       if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
-        g_string_append_len (out, (const char *) run, p - run);
-        g_string_append (out, p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+        memcpy (o, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+        o += 6;
         p += 3;
-        run = p;
       } else if (n == 0) {
-        g_string_append_len (out, (const char *) run, p - run);
-        g_string_append (out, "\\ufffd");
+        memcpy (o, "\\ufffd", 6);
+        o += 6;
         p++;
-        run = p;
       } else {
+        memcpy (o, p, n);
+        o += n;
         p += n;
       }
       continue;
     }
-    g_string_append_len (out, (const char *) run, p - run);
+    *o++ = '\\';
     switch (*p) {
-    case '"': g_string_append_len (out, "\\\"", 2); break;
-    case '\\': g_string_append_len (out, "\\\\", 2); break;
-    case '\b': g_string_append_len (out, "\\b", 2); break;
-    case '\f': g_string_append_len (out, "\\f", 2); break;
-    case '\n': g_string_append_len (out, "\\n", 2); break;
-    case '\r': g_string_append_len (out, "\\r", 2); break;
-    case '\t': g_string_append_len (out, "\\t", 2); break;
-    default: {
-      char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xF] };
-      g_string_append_len (out, esc, 6);
-    }
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default:
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hex[*p >> 4];
+      *o++ = hex[*p & 0xF];
     }
     p++;
-    run = p;
   }
-  g_string_append_len (out, (const char *) run, p - run);
-  g_string_append_c (out, '"');
+  *o++ = '"';
+  g_string_truncate (out, (gsize) (o - out->str));
 }
 
 const char *

@@ -18,6 +18,10 @@ G_BEGIN_DECLS
  * Fails with ALGER_ERROR_INVALID_ARGS, message "offset N: reason". */
 JsonNode *alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **error);
 
+/* same, for text the caller already checked is UTF-8 (U+0000 is still refused) */
+JsonNode *alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints,
+                                 GError **error);
+
 /* append @s as a quoted JSON string literal: escapes '"', '\\', control characters,
  * DEL and U+2028/U+2029; other UTF-8 goes through raw; bytes that are not valid
  * UTF-8 become \ufffd. @length -1 means NUL-terminated. */
