@@ -1,0 +1,788 @@
+/* test-runner: the run API, cancellation, hostile graphs, tracked files,
+ * value descriptions */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <png.h>
+#include <string.h>
+
+#include "alger-artifacts.h"
+#include "alger-describe.h"
+#include "alger-error.h"
+#include "alger-graph.h"
+#include "alger-runner.h"
+
+#define D(id) "{\"id\":\"" id "\",\"data\":{\"kind\":\"dataset\",\"params\":{\"shape\":[1,2,2]}}}"
+#define N(id, kind) "{\"id\":\"" id "\",\"data\":{\"kind\":\"" kind "\"}}"
+#define E(s, t) "{\"source\":\"" s "\",\"target\":\"" t "\"}"
+#define G(nodes, edges) "{\"pipeline\":{\"nodes\":[" nodes "],\"edges\":[" edges "]}}"
+
+typedef struct {
+  GPtrArray *ids;   /* node ids reported, in order */
+  guint n_errors;
+  GCancellable *cancel_after_first;
+  char *outputs_dir;
+  guint n_artifacts;
+} Reports;
+
+
+static void
+reports_clear (Reports *r)
+{
+  g_clear_pointer (&r->ids, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reports, reports_clear)
+
+static void
+record_cb (const AlgerNodeReport *rep, gpointer user_data)
+{
+  Reports *r = user_data;
+
+  if (r->ids == NULL)
+    r->ids = g_ptr_array_new_with_free_func (g_free);
+  g_assert_cmpuint (rep->order, ==, r->ids->len + 1);
+  g_assert_cmpfloat (rep->duration_ms, >=, 0.0);
+  g_assert_nonnull (rep->predecessors);
+  g_assert_cmpuint (g_strv_length ((char **) rep->predecessors), ==, rep->n_predecessors);
+  g_ptr_array_add (r->ids, g_strdup (rep->node_id));
+  if (rep->error != NULL) {
+    r->n_errors++;
+    g_assert_null (rep->value);
+  } else {
+    g_assert_nonnull (rep->value);
+    g_assert_nonnull (rep->artifacts);
+  }
+  for (guint i = 0; rep->artifacts != NULL && i < rep->artifacts->len; i++) {
+    JsonObject *art = json_node_get_object (g_ptr_array_index (rep->artifacts, i));
+    const char *path = json_object_get_string_member (art, "path");
+    g_autofree char *abs = g_build_filename (r->outputs_dir, path, NULL);
+    GStatBuf st;
+
+    g_assert_false (g_path_is_absolute (path));
+    g_assert_null (strstr (path, "/../"));
+    g_assert_cmpint (g_stat (abs, &st), ==, 0);
+    g_assert_cmpint (st.st_size, ==, json_object_get_int_member (art, "size"));
+    r->n_artifacts++;
+  }
+  if (r->cancel_after_first != NULL)
+    g_cancellable_cancel (r->cancel_after_first);
+}
+
+static JsonNode *
+run_text (const char *text, const char *strategy, const AlgerRunOptions *opts, Reports *r,
+          GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(AlgerGraph) graph = NULL;
+  g_autoptr(GError) parse_error = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, &parse_error))
+    g_error ("bad test JSON: %s", parse_error->message);
+  graph = alger_graph_new_from_json (json_parser_get_root (parser),
+                                     ALGER_GRAPH_DEFAULT_MAX_NODES, error);
+  if (graph == NULL)
+    return NULL;
+  return alger_runner_run (graph, strategy, opts, record_cb, r, cancellable, error);
+}
+
+static char *
+dump (JsonNode *node)
+{
+  return json_to_string (node, FALSE);
+}
+
+static void
+test_summary (void)
+{
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = run_text (
+      G (D ("d") "," N ("i", "identity") "," N ("t", "text"), E ("d", "i") "," E ("i", "t")),
+      "kahn", NULL, &r, NULL, &error);
+  JsonObject *obj = NULL;
+  JsonObject *sink = NULL;
+  g_autofree char *order = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.ids->len, ==, 3);
+  obj = json_node_get_object (summary);
+  g_assert_cmpstr (json_object_get_string_member (obj, "strategy"), ==,
+                   "breadth-first topological (Kahn)");
+  order = dump (json_object_get_member (obj, "order"));
+  g_assert_cmpstr (order, ==, "[\"d\",\"i\",\"t\"]");
+  sink = json_object_get_object_member (json_object_get_object_member (obj, "sinks"), "t");
+  g_assert_cmpstr (json_object_get_string_member (sink, "type"), ==, "str");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (sink, "value"), "LOG: "));
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (obj, "sinks")), ==, 1);
+}
+
+static void
+test_node_error (void)
+{
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = run_text (
+      G (D ("d") "," "{\"id\":\"f\",\"data\":{\"kind\":\"filter\",\"params\":{\"kernelSize\":2}}},"
+         N ("i", "identity"), E ("d", "f") "," E ("f", "i")),
+      "kahn", NULL, &r, NULL, &error);
+
+  g_assert_null (summary);
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE);
+  g_assert_cmpstr (error->message, ==, "kernelSize must be a positive odd integer");
+  g_assert_cmpuint (r.ids->len, ==, 2);
+  g_assert_cmpuint (r.n_errors, ==, 1);
+}
+
+static void
+test_validation_no_report (void)
+{
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = run_text (G (D ("d"), ""), "bfs", NULL, &r, NULL, &error);
+
+  g_assert_null (summary);
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE);
+  g_assert_null (r.ids);
+}
+
+static void
+test_cancel_before (void)
+{
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) c = g_cancellable_new ();
+  g_autoptr(JsonNode) summary = NULL;
+
+  g_cancellable_cancel (c);
+  summary = run_text (G (D ("d"), ""), "kahn", NULL, &r, c, &error);
+  g_assert_null (summary);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (r.ids);
+}
+
+static void
+test_cancel_from_callback (void)
+{
+  g_autoptr(GCancellable) c = g_cancellable_new ();
+  g_auto(Reports) r = { .cancel_after_first = c };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = run_text (
+      G (D ("d") "," N ("i", "identity") "," N ("j", "identity"), E ("d", "i") "," E ("i", "j")),
+      "dfs", NULL, &r, c, &error);
+
+  g_assert_null (summary);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (r.ids->len, ==, 1);
+}
+
+static gboolean
+cancel_later (gpointer data)
+{
+  g_usleep (100 * 1000);
+  g_cancellable_cancel (data);
+  return FALSE;
+}
+
+static void
+test_cancel_during_delay (void)
+{
+  g_autoptr(GCancellable) c = g_cancellable_new ();
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  AlgerRunOptions opts = { .node_delay_min_ms = 20000, .node_delay_max_ms = 20000 };
+  GThread *thread = g_thread_new ("cancel", (GThreadFunc) cancel_later, c);
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(JsonNode) summary = run_text (G (D ("d"), ""), "kahn", &opts, &r, c, &error);
+  double ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+  g_thread_join (thread);
+  g_assert_null (summary);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (ms, <, 5000);
+  g_assert_null (r.ids);
+}
+
+static void
+test_delays (void)
+{
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  AlgerRunOptions opts = { .node_delay_min_ms = 10, .node_delay_max_ms = 20 };
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(JsonNode) summary = run_text (G (D ("d") "," N ("i", "identity"), E ("d", "i")),
+                                          "kahn", &opts, &r, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpfloat ((g_get_monotonic_time () - t0) / 1000.0, >=, 20.0);
+}
+
+static char *
+chain_text (guint n)
+{
+  GString *s = g_string_new ("{\"nodes\":[" D ("n0"));
+
+  for (guint i = 1; i < n; i++)
+    g_string_append_printf (s, ",{\"id\":\"n%u\",\"kind\":\"identity\"}", i);
+  g_string_append (s, "],\"edges\":[");
+  for (guint i = 1; i < n; i++)
+    g_string_append_printf (s, "%s{\"source\":\"n%u\",\"target\":\"n%u\"}", i > 1 ? "," : "",
+                            i - 1, i);
+  g_string_append (s, "]}");
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_big_graphs (void)
+{
+  guint sizes[] = { 5000, ALGER_GRAPH_DEFAULT_MAX_NODES };
+
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++) {
+    for (guint s = 0; s < 2; s++) {
+      g_autofree char *text = chain_text (sizes[k]);
+      g_auto(Reports) r = { 0 };
+      g_autoptr(GError) error = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr(JsonNode) summary = run_text (text, s == 0 ? "kahn" : "dfs", NULL, &r, NULL,
+                                              &error);
+      g_autofree char *last = g_strdup_printf ("n%u", sizes[k] - 1);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (r.ids->len, ==, sizes[k]);
+      g_assert_cmpstr (g_ptr_array_index (r.ids, sizes[k] - 1), ==, last);
+      g_test_message ("%u-node chain (%s): %.1f ms with parsing", sizes[k], s == 0 ? "kahn" : "dfs",
+                      (g_get_monotonic_time () - t0) / 1000.0);
+    }
+  }
+  {
+    g_autofree char *text = chain_text (ALGER_GRAPH_DEFAULT_MAX_NODES + 1);
+    g_auto(Reports) r = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) summary = run_text (text, "kahn", NULL, &r, NULL, &error);
+
+    g_assert_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT);
+    g_assert_null (r.ids);
+  }
+}
+
+/* params that must fail cleanly: no crash, no huge allocation, a message */
+static const struct {
+  const char *name;
+  const char *params;
+  guint64 max_elements;
+} hostile_datasets[] = {
+  { "huge", "{\"shape\":[100000,100000,100000]}", G_GUINT64_CONSTANT (1) << 28 },
+  { "huge-unlimited", "{\"shape\":[100000,100000,100000]}", 0 },
+  { "overflow", "{\"shape\":[4294967296,4294967296,4294967296]}", 0 },
+  { "negative", "{\"shape\":[-1,3,3]}", 0 },
+  { "non-integer", "{\"shape\":[1.5,2,2]}", 0 },
+  { "string", "{\"shape\":[\"a\",2,2]}", 0 },
+};
+
+static void
+test_hostile_dataset (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_autofree char *text = g_strdup_printf (
+      "{\"nodes\":[{\"id\":\"d\",\"data\":{\"kind\":\"dataset\",\"params\":%s}}]}",
+      hostile_datasets[i].params);
+  AlgerRunOptions opts = { .max_elements = hostile_datasets[i].max_elements };
+  g_auto(Reports) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = run_text (text, "kahn", &opts, &r, NULL, &error);
+
+  g_assert_null (summary);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (error->message, !=, "");
+  g_test_message ("%s: %s (%s)", hostile_datasets[i].name, error->message,
+                  alger_error_python_type (error));
+}
+
+static void
+test_hostile_kernels (void)
+{
+  const char *kernels[] = { "-3", "0", "2", "\"abc\"", "1.5", "null", "[3]" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kernels); k++) {
+    g_autofree char *text = g_strdup_printf (
+        G (D ("d") ",{\"id\":\"f\",\"data\":{\"kind\":\"filter\",\"params\":{\"kernelSize\":%s}}}",
+           E ("d", "f")), kernels[k]);
+    g_auto(Reports) r = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) summary = run_text (text, "kahn", NULL, &r, NULL, &error);
+
+    /* null means "use the default", the rest are errors */
+    if (g_strcmp0 (kernels[k], "null") == 0) {
+      g_assert_no_error (error);
+      continue;
+    }
+    g_assert_null (summary);
+    g_assert_nonnull (error);
+    g_test_message ("kernelSize %s: %s", kernels[k], error->message);
+  }
+}
+
+/* every regular file under @dir, relative to @root */
+static void
+list_files (const char *root, const char *dir, GPtrArray *out)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name = NULL;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *child = g_build_filename (dir, name, NULL);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      list_files (root, child, out);
+    else
+      g_ptr_array_add (out, g_strdup (child + strlen (root) + 1));
+  }
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name = NULL;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      rm_rf (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static void
+test_path_tricks (void)
+{
+  const char *ids[] = {
+    "../../etc/passwd", "a/b", "..", ".", "/abs", "sp ace", "\xc3\xbc", "%2E%2E", "a\\b",
+    ".hidden", "~", "%", NULL /* long one added below */,
+  };
+  g_autofree char *root = g_dir_make_tmp ("alger-paths-XXXXXX", NULL);
+  g_autofree char *outputs = g_build_filename (root, "outputs", NULL);
+  g_autoptr(GString) text = g_string_new ("{\"nodes\":[");
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *longid = g_strnfill (1000, 'x');
+  g_auto(Reports) r = { .outputs_dir = outputs };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = NULL;
+  AlgerRunOptions opts = { .outputs_dir = outputs, .execution_id = "exec-1" };
+  guint n = G_N_ELEMENTS (ids);
+
+  ids[n - 1] = longid;
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *escaped = g_strescape (ids[i], "\xc3\xbc");
+    g_string_append_printf (text, "%s{\"id\":\"%s\",\"data\":{\"kind\":\"dataset\",\"params\":"
+                            "{\"shape\":[1,2,2]},\"trackOutput\":true}}", i > 0 ? "," : "",
+                            escaped);
+  }
+  g_string_append (text, "]}");
+  summary = run_text (text->str, "kahn", &opts, &r, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.n_artifacts, ==, n);
+
+  g_assert_cmpint (g_mkdir_with_parents (outputs, 0700), ==, 0);
+  list_files (root, root, files);
+  g_assert_cmpuint (files->len, ==, n); /* one each, no temporary left behind */
+  for (guint i = 0; i < files->len; i++) {
+    const char *f = g_ptr_array_index (files, i);
+    g_assert_true (g_str_has_prefix (f, "outputs/exec-1/dataset/"));
+    g_assert_null (strchr (f + strlen ("outputs/exec-1/dataset/"), '/'));
+    g_assert_true (g_str_has_suffix (f, ".png"));
+  }
+  rm_rf (root);
+}
+
+static void
+test_bad_execution_id (void)
+{
+  const char *bad[] = { "../x", "", "a/b", ".", "..", "x y" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    AlgerRunOptions opts = { .outputs_dir = "/nonexistent", .execution_id = bad[i] };
+    g_auto(Reports) r = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) summary = run_text (G (D ("d"), ""), "kahn", &opts, &r, NULL, &error);
+
+    g_assert_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
+    g_assert_null (r.ids);
+  }
+}
+
+static void
+test_safe_name (void)
+{
+  const char *names[] = { "../../etc/passwd", "a/b", "..", ".", "", "%", "%25", "ok-name_1.x",
+                          "\xc3\xbc", "a\nb" };
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *longname = g_strnfill (5000, '/');
+  g_autofree char *safe_long = alger_artifacts_safe_name (longname);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *s = alger_artifacts_safe_name (names[i]);
+    g_assert_null (strchr (s, '/'));
+    g_assert_cmpstr (s, !=, ".");
+    g_assert_cmpstr (s, !=, "..");
+    g_assert_cmpint (s[0], !=, '.');
+    g_assert_cmpuint (strlen (s), >, 0);
+    g_assert_true (g_hash_table_add (seen, g_steal_pointer (&s)));
+  }
+  g_assert_cmpuint (strlen (safe_long), <=, 200);
+  g_assert_null (strchr (safe_long, '/'));
+  {
+    g_autofree char *plain = alger_artifacts_safe_name ("ok-name_1.x");
+    g_assert_cmpstr (plain, ==, "ok-name_1.x");
+  }
+}
+
+static AlgerValue *
+float_array (guint ndim, const gsize *shape, float (*fill) (gsize))
+{
+  AlgerValue *v = alger_value_new_array (ALGER_DTYPE_FLOAT32, ndim, shape);
+  float *data = alger_value_array_get_data (v);
+
+  for (gsize i = 0; i < alger_value_array_get_n_elements (v); i++)
+    data[i] = fill (i);
+  return v;
+}
+
+static float
+fill_half (gsize i)
+{
+  return (float) i * 0.5f;
+}
+
+static float
+fill_ramp (gsize i)
+{
+  return -0.5f + (float) i * 0.07f;
+}
+
+static GPtrArray *
+write_value (const char *outputs, const char *id, AlgerValue *value, GError **error)
+{
+  return alger_artifacts_write (outputs, "exec", "k", id, value, error);
+}
+
+static char *
+artifact_path (const char *outputs, GPtrArray *arts, const char *member)
+{
+  JsonObject *obj = json_node_get_object (g_ptr_array_index (arts, 0));
+
+  if (member != NULL)
+    obj = json_object_get_object_member (obj, member);
+  return g_build_filename (outputs, json_object_get_string_member (obj, "path"), NULL);
+}
+
+static void
+check_npy (const char *path, AlgerValue *v, const char *descr, const char *shape)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  guint hlen = 0;
+  g_autofree char *header = NULL;
+  gsize nbytes = alger_value_array_get_n_elements (v) *
+                 alger_dtype_get_size (alger_value_array_get_dtype (v));
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpmem (contents, 8, "\x93NUMPY\x01\x00", 8);
+  hlen = (guint8) contents[8] | ((guint) (guint8) contents[9] << 8);
+  g_assert_cmpuint ((10 + hlen) % 64, ==, 0);
+  g_assert_cmpint (contents[10 + hlen - 1], ==, '\n');
+  header = g_strndup (contents + 10, hlen);
+  g_assert_nonnull (strstr (header, descr));
+  g_assert_nonnull (strstr (header, "'fortran_order': False"));
+  g_assert_nonnull (strstr (header, shape));
+  g_assert_cmpuint (len, ==, 10 + hlen + nbytes);
+  g_assert_cmpmem (contents + 10 + hlen, nbytes, alger_value_array_peek_data (v), nbytes);
+}
+
+static void
+test_npy (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-npy-XXXXXX", NULL);
+  gsize shape3[] = { 2, 3, 4 };
+  gsize shape1[] = { 5 };
+  g_autoptr(AlgerValue) f = float_array (3, shape3, fill_half);
+  g_autoptr(AlgerValue) u = alger_value_new_array (ALGER_DTYPE_UINT8, 1, shape1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) a1 = write_value (outputs, "f", f, &error);
+  g_autoptr(GPtrArray) a2 = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *p2 = NULL;
+
+  g_assert_no_error (error);
+  p1 = artifact_path (outputs, a1, NULL);
+  g_assert_true (g_str_has_suffix (p1, "/exec/k/f.npy"));
+  check_npy (p1, f, "'descr': '<f4'", "'shape': (2, 3, 4)");
+  ((guint8 *) alger_value_array_get_data (u))[3] = 200;
+  a2 = write_value (outputs, "u", u, &error);
+  g_assert_no_error (error);
+  p2 = artifact_path (outputs, a2, NULL);
+  check_npy (p2, u, "'descr': '|u1'", "'shape': (5,)");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_node_get_object (g_ptr_array_index (a2, 0)), "format"), ==, "npy");
+  rm_rf (outputs);
+}
+
+static guint8 *
+read_png (const char *path, png_uint_32 format, guint *width, guint *height)
+{
+  png_image image = { .version = PNG_IMAGE_VERSION };
+  guint8 *buf = NULL;
+
+  g_assert_true (png_image_begin_read_from_file (&image, path));
+  image.format = format;
+  *width = image.width;
+  *height = image.height;
+  buf = g_malloc (PNG_IMAGE_SIZE (image));
+  g_assert_true (png_image_finish_read (&image, NULL, buf, 0, NULL));
+  return buf;
+}
+
+static guint8
+expect_pixel (float v)
+{
+  return v <= 0.f ? 0 : v >= 1.f ? 255 : (guint8) lrintf (v * 255.f);
+}
+
+static void
+test_png (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-png-XXXXXX", NULL);
+  gsize gray_shape[] = { 1, 5, 7 };
+  gsize rgb_shape[] = { 3, 4, 5 };
+  gsize mask_shape[] = { 3, 3 };
+  g_autoptr(AlgerValue) gray = float_array (3, gray_shape, fill_ramp);
+  g_autoptr(AlgerValue) rgb = float_array (3, rgb_shape, fill_ramp);
+  g_autoptr(AlgerValue) mask = alger_value_new_array (ALGER_DTYPE_UINT8, 2, mask_shape);
+  g_autoptr(GError) error = NULL;
+  const float *g = alger_value_array_peek_data (gray);
+  const float *c = alger_value_array_peek_data (rgb);
+  guint w = 0, h = 0;
+
+  {
+    g_autoptr(GPtrArray) arts = write_value (outputs, "gray", gray, &error);
+    g_autofree char *path = NULL;
+    g_autofree guint8 *px = NULL;
+
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    g_assert_true (g_str_has_suffix (path, ".png"));
+    px = read_png (path, PNG_FORMAT_GRAY, &w, &h);
+    g_assert_cmpuint (w, ==, 7);
+    g_assert_cmpuint (h, ==, 5);
+    for (guint i = 0; i < 35; i++)
+      g_assert_cmpuint (px[i], ==, expect_pixel (g[i]));
+  }
+  {
+    g_autoptr(GPtrArray) arts = write_value (outputs, "rgb", rgb, &error);
+    g_autofree char *path = NULL;
+    g_autofree guint8 *px = NULL;
+
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    px = read_png (path, PNG_FORMAT_RGB, &w, &h);
+    g_assert_cmpuint (w, ==, 5);
+    g_assert_cmpuint (h, ==, 4);
+    for (guint y = 0; y < 4; y++)
+      for (guint x = 0; x < 5; x++)
+        for (guint ch = 0; ch < 3; ch++)
+          g_assert_cmpuint (px[(y * 5 + x) * 3 + ch], ==, expect_pixel (c[ch * 20 + y * 5 + x]));
+  }
+  {
+    g_autoptr(GPtrArray) arts = NULL;
+    g_autofree char *path = NULL;
+    g_autofree guint8 *px = NULL;
+
+    ((guint8 *) alger_value_array_get_data (mask))[4] = 1;
+    arts = write_value (outputs, "mask", mask, &error);
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    px = read_png (path, PNG_FORMAT_GRAY, &w, &h);
+    g_assert_cmpuint (px[4], ==, 255);
+    g_assert_cmpuint (px[0], ==, 0);
+  }
+  rm_rf (outputs);
+}
+
+static void
+test_dict_with_image (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-fig-XXXXXX", NULL);
+  gsize shape[] = { 3, 4, 5 };
+  g_autoptr(AlgerValue) fig = alger_value_new_dict ();
+  g_autoptr(AlgerValue) data = alger_value_new_dict ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) arts = NULL;
+  g_autofree char *img = NULL;
+  g_autofree char *meta = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj = NULL;
+
+  alger_value_dict_set (data, "energy", alger_value_new_float (12243.0));
+  alger_value_dict_set (fig, "title", alger_value_new_string ("T", FALSE));
+  alger_value_dict_set (fig, "data", g_steal_pointer (&data));
+  alger_value_dict_set (fig, "_image", float_array (3, shape, fill_ramp));
+  arts = write_value (outputs, "fig", fig, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (arts->len, ==, 1);
+  img = artifact_path (outputs, arts, NULL);
+  meta = artifact_path (outputs, arts, "metadata");
+  g_assert_true (g_str_has_suffix (img, "fig.png"));
+  g_assert_true (g_str_has_suffix (meta, "fig.json"));
+  g_assert_true (json_parser_load_from_file (parser, meta, &error));
+  obj = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (obj, "title"), ==, "T");
+  g_assert_false (json_object_has_member (obj, "_image"));
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (obj, "data"),
+                                                    "energy"), ==, 12243.0);
+  rm_rf (outputs);
+}
+
+static void
+test_scalars (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-txt-XXXXXX", NULL);
+  struct {
+    AlgerValue *value;
+    const char *ext;
+    const char *text;
+  } cases[] = {
+    { alger_value_new_string ("LOG: a | b", TRUE), "txt", "LOG: a | b" },
+    { alger_value_new_float (0.1), "txt", "0.1" },
+    { alger_value_new_float (12243.0), "txt", "12243.0" },
+    { alger_value_new_int (-5), "txt", "-5" },
+    { alger_value_new_bool (TRUE), "txt", "True" },
+    { alger_value_new_none (), "txt", "None" },
+    { alger_value_new_list (), "json", "[]\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = g_strdup_printf ("n%u", i);
+    g_autoptr(GPtrArray) arts = write_value (outputs, id, cases[i].value, &error);
+    g_autofree char *path = NULL;
+    g_autofree char *contents = NULL;
+
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    g_assert_true (g_str_has_suffix (path, cases[i].ext));
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, cases[i].text);
+    alger_value_unref (cases[i].value);
+  }
+  rm_rf (outputs);
+}
+
+static void
+test_format_float (void)
+{
+  const struct {
+    double d;
+    const char *s;
+  } cases[] = {
+    { 12243.0, "12243.0" }, { 8.710262733302443e-08, "8.710262733302443e-08" },
+    { 0.1, "0.1" }, { 1e16, "1e+16" }, { 1e15, "1000000000000000.0" }, { 1e-5, "1e-05" },
+    { 0.0001, "0.0001" }, { -0.0, "-0.0" }, { 0.0, "0.0" }, { 1.5, "1.5" },
+    { 123456789.0, "123456789.0" }, { 5e-324, "5e-324" }, { 1.7976931348623157e308,
+    "1.7976931348623157e+308" }, { 0.3202168345451355, "0.3202168345451355" },
+    { NAN, "nan" }, { INFINITY, "inf" }, { -INFINITY, "-inf" }, { -2.5e-7, "-2.5e-07" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *s = alger_describe_format_float (cases[i].d);
+    g_assert_cmpstr (s, ==, cases[i].s);
+  }
+}
+
+static void
+test_describe (void)
+{
+  gsize shape[] = { 1, 2, 3 };
+  g_autoptr(AlgerValue) arr = float_array (3, shape, fill_half);
+  g_autoptr(JsonNode) golden = alger_describe_golden (arr);
+  g_autoptr(JsonNode) summary = alger_describe_summary (arr);
+  g_autofree char *gs = dump (golden);
+  g_autofree char *ss = dump (summary);
+  g_autoptr(AlgerValue) dict = alger_value_new_dict ();
+  g_autoptr(AlgerValue) nan = alger_value_new_float (NAN);
+  g_autoptr(JsonNode) dsum = NULL;
+  g_autoptr(JsonNode) dgold = NULL;
+  g_autoptr(JsonNode) nsum = NULL;
+  g_autofree char *ds = NULL;
+  g_autofree char *dg = NULL;
+  g_autofree char *ns = NULL;
+
+  g_assert_nonnull (strstr (gs, "\"samples\":[[0,0.0],[1,0.5],[2,1.0],[3,1.5],[4,2.0],[5,2.5]]"));
+  g_assert_nonnull (strstr (gs, "\"channel_sums\":[7.5]"));
+  g_assert_nonnull (strstr (gs, "\"sum\":7.5"));
+  g_assert_nonnull (strstr (gs, "\"mean\":1.25"));
+  g_assert_cmpstr (ss, ==, "{\"type\":\"ndarray\",\"shape\":[1,2,3],\"dtype\":\"float32\","
+                           "\"min\":0.0,\"max\":2.5,\"mean\":1.25}");
+
+  alger_value_dict_set (dict, "b", alger_value_new_int (2));
+  alger_value_dict_set (dict, "a", alger_value_ref (arr));
+  alger_value_dict_set (dict, "f", alger_value_new_float (INFINITY));
+  dsum = alger_describe_summary (dict);
+  dgold = alger_describe_golden (dict);
+  ds = dump (dsum);
+  dg = dump (dgold);
+  g_assert_cmpstr (ds, ==, "{\"type\":\"dict\",\"keys\":[\"b\",\"a\",\"f\"],\"size\":3}");
+  g_assert_nonnull (strstr (dg, "\"a\":{\"__ndarray__\":{\"type\":\"ndarray\""));
+  g_assert_nonnull (strstr (dg, "\"f\":{\"__float__\":\"inf\"}"));
+  nsum = alger_describe_summary (nan);
+  ns = dump (nsum);
+  g_assert_cmpstr (ns, ==, "{\"type\":\"float\",\"value\":null}");
+}
+
+static void
+test_pairwise_sum (void)
+{
+  /* 0.1f summed: sequential float32 accumulation drifts, numpy's pairwise does not */
+  g_autofree float *data = g_new (float, 100000);
+  float sum = 0;
+
+  for (guint i = 0; i < 100000; i++)
+    data[i] = 0.1f;
+  sum = alger_describe_pairwise_sum_f32 (data, 100000);
+  g_assert_cmpfloat (fabs (sum - 10000.0f), <, 0.01);
+  g_assert_cmpfloat (alger_describe_pairwise_sum_f32 (data, 0), ==, 0.0f);
+  g_assert_cmpfloat (alger_describe_pairwise_sum_f32 (data, 3), ==, 0.1f + 0.1f + 0.1f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/alger/runner/summary", test_summary);
+  g_test_add_func ("/alger/runner/node-error", test_node_error);
+  g_test_add_func ("/alger/runner/validation-no-report", test_validation_no_report);
+  g_test_add_func ("/alger/runner/cancel/before", test_cancel_before);
+  g_test_add_func ("/alger/runner/cancel/from-callback", test_cancel_from_callback);
+  g_test_add_func ("/alger/runner/cancel/during-delay", test_cancel_during_delay);
+  g_test_add_func ("/alger/runner/delays", test_delays);
+  g_test_add_func ("/alger/runner/big-graphs", test_big_graphs);
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_datasets); i++) {
+    g_autofree char *path = g_strdup_printf ("/alger/runner/hostile/dataset-%s",
+                                             hostile_datasets[i].name);
+    g_test_add_data_func (path, GUINT_TO_POINTER (i), test_hostile_dataset);
+  }
+  g_test_add_func ("/alger/runner/hostile/kernel-sizes", test_hostile_kernels);
+  g_test_add_func ("/alger/runner/hostile/path-tricks", test_path_tricks);
+  g_test_add_func ("/alger/runner/hostile/execution-id", test_bad_execution_id);
+  g_test_add_func ("/alger/artifacts/safe-name", test_safe_name);
+  g_test_add_func ("/alger/artifacts/npy", test_npy);
+  g_test_add_func ("/alger/artifacts/png", test_png);
+  g_test_add_func ("/alger/artifacts/dict-with-image", test_dict_with_image);
+  g_test_add_func ("/alger/artifacts/scalars", test_scalars);
+  g_test_add_func ("/alger/describe/format-float", test_format_float);
+  g_test_add_func ("/alger/describe/descriptions", test_describe);
+  g_test_add_func ("/alger/describe/pairwise-sum", test_pairwise_sum);
+  return g_test_run ();
+}
