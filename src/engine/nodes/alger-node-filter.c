@@ -1,13 +1,17 @@
 /* alger-node-filter.c: k×k mean filter with edge padding, float32
  *
  * The original summed each window as one flattened row-major block with
- * numpy's pairwise rule and divided by float32(k·k).  We do exactly that,
- * but eight output pixels at a time: lane i of every vector belongs to
- * pixel x+i, so each lane follows numpy's order while the work runs at
- * vector speed (≈100× the original).
+ * numpy's pairwise rule and divided by float32(k·k).  Two ways here:
+ * - separable running sums in double: O(1) per pixel.  Bit-identical when
+ *   the data are small integers (every order of summation is then exact,
+ *   e.g. a segmentation), otherwise within float32 rounding of numpy;
+ * - the exact pairwise sum, eight output pixels at a time (lane i of every
+ *   vector belongs to pixel x+i, so each lane follows numpy's order), used
+ *   under compat_original for non-integer data.
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "alger-error.h"
@@ -66,23 +70,35 @@ pairwise8_small (const float *base, const gsize *off, gsize n)
   }
 }
 
-/* above 128 elements: split at n/2 rounded down to a multiple of 8 */
-static v8f
-pairwise8 (const float *base, const gsize *off, gsize n)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FILTER_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define FILTER_CLONES
+#endif
+
+/* above 128 elements: split at n/2 rounded down to a multiple of 8.  the
+ * result goes through a pointer: a 32-byte vector return would use
+ * different registers in the avx2 and default clones */
+FILTER_CLONES
+static void
+pairwise8 (const float *base, const gsize *off, gsize n, v8f *res)
 {
   gsize n2;
+  v8f left, right;
 
-  if (n <= 128)
-    return pairwise8_small (base, off, n);
+  if (n <= 128) {
+    *res = pairwise8_small (base, off, n);
+    return;
+  }
   n2 = n / 2;
   n2 -= n2 % 8;
-  return pairwise8 (base, off, n2) + pairwise8 (base, off + n2, n - n2);
+  pairwise8 (base, off, n2, &left);
+  pairwise8 (base, off + n2, n - n2, &right);
+  *res = left + right;
 }
 
 /* one output row: windows start at row y of the padded plane */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__ ((target_clones ("avx2", "default")))
-#endif
+FILTER_CLONES
 static void
 filter_row (const float *prow, const gsize *off, gsize n, gsize width, float *out)
 {
@@ -95,8 +111,11 @@ filter_row (const float *prow, const gsize *off, gsize n, gsize width, float *ou
       sum = pairwise8_small (prow + x, off, n);
     } else {
       /* windows above 8192 elements are reduced block by block, like np.sum */
-      for (gsize b = 0; b < n; b += ALGER_NUMPY_BUFSIZE)
-        sum += pairwise8 (prow + x, off + b, MIN (ALGER_NUMPY_BUFSIZE, n - b));
+      for (gsize b = 0; b < n; b += ALGER_NUMPY_BUFSIZE) {
+        v8f part;
+        pairwise8 (prow + x, off + b, MIN (ALGER_NUMPY_BUFSIZE, n - b), &part);
+        sum += part;
+      }
     }
     sum /= div;
     if (x + LANES <= width) {
@@ -106,6 +125,94 @@ filter_row (const float *prow, const gsize *off, gsize n, gsize width, float *ou
       memcpy (out + x, tmp, (width - x) * sizeof (float));
     }
   }
+}
+
+/* true when every partial sum of a window is an exactly representable
+ * integer, so any summation order gives numpy's float32 result */
+static gboolean
+plane_is_small_integer (const float *plane, gsize len, gsize n)
+{
+  const float limit = 16777216.0f / (float) n;
+  for (gsize i = 0; i < len; i++) {
+    float v = plane[i];
+    if (!(fabsf (v) <= limit) || v != truncf (v))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+typedef double v4d __attribute__ ((vector_size (4 * sizeof (double))));
+typedef float v4f __attribute__ ((vector_size (4 * sizeof (float))));
+
+static inline v4d
+load4d (const double *p)
+{
+  v4d v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline v4d
+load4f (const float *p)
+{
+  v4f v;
+  memcpy (&v, p, sizeof v);
+  return __builtin_convertvector (v, v4d);
+}
+
+/* box sums in double, straight from the unpadded channel: running column
+ * sums over k clamped rows (vsum, stored at offset pad, border columns
+ * repeated), then k shifted adds per output row.  Loops run across x four
+ * lanes at a time; vsum has 4 spare entries so no lane reads out of bounds */
+FILTER_CLONES
+static gboolean
+filter_plane_separable (const AlgerNodeContext *ctx, const float *src, gsize k, gsize width,
+                        gsize height, double *vsum, float *out, GError **error)
+{
+  const float div = (float) (k * k);
+  const gsize pad = k / 2;
+  double *mid = vsum + pad;
+
+  memset (vsum, 0, (width + k + 3) * sizeof (double));
+  for (gsize i = 0; i < k; i++) {
+    const float *row = src + (i < pad ? 0 : MIN (i - pad, height - 1)) * width;
+    for (gsize x = 0; x < width; x++)
+      mid[x] += row[x];
+  }
+  for (gsize y = 0; y < height; y++) {
+    float *orow = out + y * width;
+    if (y > 0) {
+      /* rows y+pad in, y-1-pad out, both clamped to the edge */
+      const float *add = src + MIN (y + pad, height - 1) * width;
+      const float *sub = src + (y < pad + 1 ? 0 : y - 1 - pad) * width;
+      gsize x = 0;
+      for (; x + 4 <= width; x += 4) {
+        v4d v = load4d (mid + x) + (load4f (add + x) - load4f (sub + x));
+        memcpy (mid + x, &v, sizeof v);
+      }
+      for (; x < width; x++)
+        mid[x] += (double) add[x] - (double) sub[x];
+      if ((y & 255) == 0 && g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
+        return FALSE;
+    }
+    for (gsize px = 0; px < pad; px++) {
+      vsum[px] = mid[0];
+      mid[width + px] = mid[width - 1];
+    }
+    for (gsize x = 0; x < width; x += 4) {
+      v4d h = load4d (vsum + x);
+      v4f f;
+      for (gsize dx = 1; dx < k; dx++)
+        h += load4d (vsum + x + dx);
+      /* numpy: float32(sum) / float32(k·k) */
+      f = __builtin_convertvector (h, v4f) / div;
+      if (x + 4 <= width)
+        memcpy (orow + x, &f, sizeof f);
+      else
+        memcpy (orow + x, &f, (width - x) * sizeof (float));
+    }
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -148,11 +255,12 @@ filter_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, 
   g_autoptr(AlgerValue) out = NULL;
   g_autofree float *plane = NULL;
   g_autofree gsize *off = NULL;
+  g_autofree double *vsum = NULL;
   gsize shape[3];
   gsize pad, pw, ph, n, plane_len;
   gint64 ksize = 3;
-  gconstpointer src;
-  AlgerDType dtype;
+  g_autofree float *owned = NULL;
+  const float *data = NULL;
   float *dst;
 
   if (!alger_node_get_cyx ("filter", input, shape, error))
@@ -172,30 +280,55 @@ filter_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, 
     return NULL;
   }
   out = alger_value_new_array (ALGER_DTYPE_FLOAT32, 3, shape);
-  if (shape[0] * shape[1] * shape[2] == 0)
-    return g_steal_pointer (&out);
-  plane = out != NULL ? g_try_new0 (float, plane_len) : NULL;
-  off = plane != NULL ? g_try_new (gsize, n) : NULL;
-  if (off == NULL) {
+  if (out == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
                          "Unable to allocate memory for the filter");
     return NULL;
   }
-  for (gsize e = 0; e < n; e++)
-    off[e] = (e / (gsize) ksize) * pw + e % (gsize) ksize;
-
-  src = alger_value_array_peek_data (input);
-  dtype = alger_value_array_get_dtype (input);
+  if (shape[0] * shape[1] * shape[2] == 0)
+    return g_steal_pointer (&out);
+  data = alger_node_f32_data (input, &owned, error);
+  if (data == NULL)
+    return NULL;
   dst = alger_value_array_get_data (out);
+  vsum = g_try_new (double, shape[2] + (gsize) ksize + 3);
+  if (vsum == NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
+                         "Unable to allocate memory for the filter");
+    return NULL;
+  }
+
   for (gsize c = 0; c < shape[0]; c++) {
     gsize base = c * shape[1] * shape[2];
-    /* np.pad(mode="edge"): clamp the source coordinates */
+    const float *chan = data + base;
+    if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
+      return NULL;
+    if (!ctx->compat_original || plane_is_small_integer (chan, shape[1] * shape[2], n)) {
+      if (!filter_plane_separable (ctx, chan, (gsize) ksize, shape[2], shape[1], vsum,
+                                   dst + base, error))
+        return NULL;
+      continue;
+    }
+
+    /* exact path: np.pad(mode="edge") into a plane, then pairwise windows */
+    if (plane == NULL) {
+      plane = g_try_new0 (float, plane_len);
+      off = plane != NULL ? g_try_new (gsize, n) : NULL;
+      if (off == NULL) {
+        g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
+                             "Unable to allocate memory for the filter");
+        return NULL;
+      }
+      for (gsize e = 0; e < n; e++)
+        off[e] = (e / (gsize) ksize) * pw + e % (gsize) ksize;
+    }
     for (gsize py = 0; py < ph; py++) {
       gsize sy = py < pad ? 0 : MIN (py - pad, shape[1] - 1);
       float *row = plane + py * pw;
-      for (gsize px = 0; px < pw - LANES; px++) {
-        gsize sx = px < pad ? 0 : MIN (px - pad, shape[2] - 1);
-        row[px] = alger_array_get_f32 (src, dtype, base + sy * shape[2] + sx);
+      memcpy (row + pad, chan + sy * shape[2], shape[2] * sizeof (float));
+      for (gsize px = 0; px < pad; px++) {
+        row[px] = row[pad];
+        row[pad + shape[2] + px] = row[pad + shape[2] - 1];
       }
     }
     for (gsize y = 0; y < shape[1]; y++) {
