@@ -160,9 +160,11 @@ npy_func (FILE *fp, gpointer data, GError **error)
   gsize total = 0;
 
   g_string_append_printf (hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+  /* python tuple syntax: (5,) and (2, 3, 4) */
   for (guint d = 0; d < ndim; d++)
-    g_string_append_printf (hdr, "%" G_GSIZE_FORMAT "%s", dims[d],
-                            (d + 1 < ndim || ndim == 1) ? ", " : "");
+    g_string_append_printf (hdr, "%s%" G_GSIZE_FORMAT, d > 0 ? ", " : "", dims[d]);
+  if (ndim == 1)
+    g_string_append_c (hdr, ',');
   g_string_append (hdr, "), }");
   /* pad with spaces and a newline so the data starts 64-byte aligned */
   total = 10 + hdr->len + 1;
