@@ -456,20 +456,134 @@ write_array (Target *t, AlgerValue *array, GError **error)
   return write_one (t, "npy", npy_func, array, error);
 }
 
+/* json.dumps(..., indent=2) as the original wrote its files: ", "/": "
+ * separators, ensure_ascii, shortest round-trip floats */
+static void
+append_py_string (GString *out, const char *s)
+{
+  const char *p = s;
+
+  g_string_append_c (out, '"');
+  while (*p != '\0') {
+    gunichar c = g_utf8_get_char_validated (p, -1);
+
+    if (c == (gunichar) -1 || c == (gunichar) -2) {
+      c = 0xfffd; /* not UTF-8: one replacement per byte */
+      p++;
+    } else {
+      p = g_utf8_next_char (p);
+    }
+    if (c == '"' || c == '\\')
+      g_string_append_printf (out, "\\%c", (char) c);
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c == '\r')
+      g_string_append (out, "\\r");
+    else if (c == '\t')
+      g_string_append (out, "\\t");
+    else if (c == '\b')
+      g_string_append (out, "\\b");
+    else if (c == '\f')
+      g_string_append (out, "\\f");
+    else if (c >= 0x20 && c < 0x7f)
+      g_string_append_c (out, (char) c);
+    else if (c < 0x10000)
+      g_string_append_printf (out, "\\u%04x", c);
+    else
+      g_string_append_printf (out, "\\u%04x\\u%04x", 0xd800 + ((c - 0x10000) >> 10),
+                              0xdc00 + ((c - 0x10000) & 0x3ff));
+  }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_indent (GString *out, guint depth)
+{
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+static void
+append_py_json (GString *out, JsonNode *node, guint depth)
+{
+  switch (json_node_get_node_type (node)) {
+  case JSON_NODE_OBJECT: {
+    JsonObjectIter iter;
+    const char *name = NULL;
+    JsonNode *member = NULL;
+    gboolean first = TRUE;
+
+    json_object_iter_init_ordered (&iter, json_node_get_object (node));
+    while (json_object_iter_next_ordered (&iter, &name, &member)) {
+      g_string_append (out, first ? "{" : ",");
+      append_indent (out, depth + 1);
+      append_py_string (out, name);
+      g_string_append (out, ": ");
+      append_py_json (out, member, depth + 1);
+      first = FALSE;
+    }
+    if (first) {
+      g_string_append (out, "{}");
+    } else {
+      append_indent (out, depth);
+      g_string_append_c (out, '}');
+    }
+    break;
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *arr = json_node_get_array (node);
+    guint len = json_array_get_length (arr);
+
+    if (len == 0) {
+      g_string_append (out, "[]");
+      break;
+    }
+    for (guint i = 0; i < len; i++) {
+      g_string_append (out, i == 0 ? "[" : ",");
+      append_indent (out, depth + 1);
+      append_py_json (out, json_array_get_element (arr, i), depth + 1);
+    }
+    append_indent (out, depth);
+    g_string_append_c (out, ']');
+    break;
+  }
+  case JSON_NODE_NULL:
+    g_string_append (out, "null");
+    break;
+  case JSON_NODE_VALUE:
+  default:
+    switch (json_node_get_value_type (node)) {
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE: {
+      g_autofree char *f = alger_describe_format_float (json_node_get_double (node));
+      g_string_append (out, f);
+      break;
+    }
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    case G_TYPE_STRING:
+      append_py_string (out, json_node_get_string (node));
+      break;
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+    break;
+  }
+}
+
 static JsonObject *
 write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = value_to_json (value, skip_key);
-  g_autofree char *text = NULL;
-  g_autofree char *with_nl = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
 
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, NULL);
-  with_nl = g_strconcat (text, "\n", NULL);
-  return write_one (t, "json", text_func, with_nl, error);
+  append_py_json (text, root, 0);
+  return write_one (t, "json", text_func, text->str, error);
 }
 
 GPtrArray *

@@ -657,7 +657,7 @@ test_scalars (void)
     { alger_value_new_int (-5), "txt", "-5" },
     { alger_value_new_bool (TRUE), "txt", "True" },
     { alger_value_new_none (), "txt", "None" },
-    { alger_value_new_list (), "json", "[]\n" },
+    { alger_value_new_list (), "json", "[]" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
