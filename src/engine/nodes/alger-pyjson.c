@@ -215,7 +215,7 @@ json_string_append (GString *out, const char *s)
       g_string_append (out, "\\f");
       break;
     default:
-      if (c < 0x20 || (c > 0x7f && c <= 0xffff)) {
+      if (c < 0x20 || (c >= 0x7f && c <= 0xffff)) {
         g_string_append_printf (out, "\\u%04x", c);
       } else if (c > 0xffff) {
         /* ensure_ascii writes astral characters as surrogate pairs */
