@@ -28,7 +28,12 @@
 #define LANES 8
 typedef float v8f __attribute__ ((vector_size (LANES * sizeof (float))));
 
-static inline v8f
+/* every helper that passes a vector by value is always inlined: a
+ * 32-byte vector travels in different registers in the avx2 and default
+ * clones, so an out-of-line call between them would break (e.g. at -O0) */
+#define VEC_INLINE static inline __attribute__ ((always_inline))
+
+VEC_INLINE v8f
 load8 (const float *p)
 {
   v8f v;
@@ -38,7 +43,7 @@ load8 (const float *p)
 
 /* numpy's pairwise_sum for n <= 128, with vectors of 8 independent pixels
  * as elements; inlined so each target clone of filter_row gets its own */
-static inline __attribute__ ((always_inline)) v8f
+VEC_INLINE v8f
 pairwise8_small (const float *base, const gsize *off, gsize n)
 {
   if (n < 8) {
@@ -144,7 +149,7 @@ plane_is_small_integer (const float *plane, gsize len, gsize n)
 typedef double v4d __attribute__ ((vector_size (4 * sizeof (double))));
 typedef float v4f __attribute__ ((vector_size (4 * sizeof (float))));
 
-static inline v4d
+VEC_INLINE v4d
 load4d (const double *p)
 {
   v4d v;
@@ -152,7 +157,7 @@ load4d (const double *p)
   return v;
 }
 
-static inline v4d
+VEC_INLINE v4d
 load4f (const float *p)
 {
   v4f v;
