@@ -352,6 +352,7 @@ main (int argc, char **argv)
   }
   if (names->len == 0)
     g_ptr_array_add (names, g_strdup ("missing"));
+  /* each case is "compat/<name>" or "default/<name>" */
   g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++) {
     for (guint m = 0; m < 2; m++) {

@@ -118,6 +118,24 @@ test_dumps (void)
   g_assert_cmpstr (summary, ==, "{\"dtype\": \"uint8\", \"shape\": [2, 3]}");
 }
 
+static void
+test_quote_big_integers (void)
+{
+  const char *cases[][2] = {
+    { "{\"seed\": 18446744073709551616}", "{\"seed\": \"18446744073709551616\"}" },
+    { "[9223372036854775807, -9223372036854775808, 9223372036854775808]",
+      "[9223372036854775807, -9223372036854775808, \"9223372036854775808\"]" },
+    { "[-9223372036854775809, 1e400, 123456789012345678901.5]",
+      "[\"-9223372036854775809\", 1e400, 123456789012345678901.5]" },
+    { "{\"a\\\"99999999999999999999\": \"99999999999999999999\"}",
+      "{\"a\\\"99999999999999999999\": \"99999999999999999999\"}" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *out = alger_json_quote_big_integers (cases[i][0]);
+    g_assert_cmpstr (out, ==, cases[i][1]);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -128,5 +146,6 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/alger/pyjson/str-repr", test_str_repr);
   g_test_add_func ("/alger/pyjson/dumps", test_dumps);
+  g_test_add_func ("/alger/pyjson/quote-big-integers", test_quote_big_integers);
   return g_test_run ();
 }

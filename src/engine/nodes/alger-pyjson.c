@@ -325,3 +325,54 @@ alger_pyjson_dumps (const AlgerValue *value, gboolean arrays_as_summary, GError 
     return NULL;
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+static gboolean
+digits_fit_int64 (const char *digits, gsize len, gboolean negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+  if (len != 19)
+    return len < 19;
+  return strncmp (digits, limit, 19) <= 0;
+}
+
+char *
+alger_json_quote_big_integers (const char *text)
+{
+  GString *out = NULL;
+  const char *p = text;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  out = g_string_sized_new (strlen (text) + 16);
+  while (*p != '\0') {
+    if (*p == '"') {
+      /* copy a string literal verbatim, escapes included */
+      const char *q = p + 1;
+      while (*q != '\0' && *q != '"')
+        q += (*q == '\\' && q[1] != '\0') ? 2 : 1;
+      if (*q == '"')
+        q++;
+      g_string_append_len (out, p, q - p);
+      p = q;
+    } else if (*p == '-' || g_ascii_isdigit (*p)) {
+      const char *digits = *p == '-' ? p + 1 : p;
+      const char *q = digits;
+      while (g_ascii_isdigit (*q))
+        q++;
+      if (q > digits && *q != '.' && *q != 'e' && *q != 'E' &&
+          !digits_fit_int64 (digits, q - digits, *p == '-')) {
+        g_string_append_c (out, '"');
+        g_string_append_len (out, p, q - p);
+        g_string_append_c (out, '"');
+      } else {
+        while (g_ascii_isdigit (*q) || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' ||
+               *q == '-')
+          q++;
+        g_string_append_len (out, p, q - p);
+      }
+      p = q;
+    } else {
+      g_string_append_c (out, *p++);
+    }
+  }
+  return g_string_free (out, FALSE);
+}

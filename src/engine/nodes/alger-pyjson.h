@@ -28,4 +28,11 @@ char *alger_pyjson_dumps (const AlgerValue *value, gboolean arrays_as_summary, G
 gboolean alger_pyjson_append (GString *out, const AlgerValue *value, gboolean arrays_as_summary,
                               GError **error);
 
+/* json-glib 1.6 wraps integer literals outside gint64 (2^64 reads as -1).
+ * Python kept them exact, and seeds may be that large, so graph readers can
+ * pass the raw text through this first: such literals become JSON strings
+ * of their digits, which int() (alger_py_int_from_json) reads exactly.
+ * Everything else, string contents included, is copied unchanged. */
+char *alger_json_quote_big_integers (const char *text);
+
 G_END_DECLS
