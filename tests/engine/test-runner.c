@@ -290,8 +290,16 @@ test_hostile_dataset (gconstpointer data)
   AlgerRunOptions opts = { .max_elements = hostile_datasets[i].max_elements };
   g_auto(Reports) r = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) summary = run_text (text, "kahn", &opts, &r, NULL, &error);
+  g_autoptr(JsonNode) summary = NULL;
 
+#ifdef __SANITIZE_ADDRESS__
+  /* ASan aborts on a petabyte calloc instead of returning NULL */
+  if (hostile_datasets[i].max_elements == 0 && strstr (hostile_datasets[i].name, "huge") != NULL) {
+    g_test_skip ("unlimited huge allocation under AddressSanitizer");
+    return;
+  }
+#endif
+  summary = run_text (text, "kahn", &opts, &r, NULL, &error);
   g_assert_null (summary);
   g_assert_nonnull (error);
   g_assert_cmpstr (error->message, !=, "");
