@@ -167,14 +167,15 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("GRAPH.json — run a pipeline graph"));
+  context = g_option_context_new (_("— run a pipeline graph"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (
       context,
       _("Prints the run summary as JSON. Exit status: 0 on success; 1 when the run "
         "failed (the error goes to stderr); 2 for bad options or an unreadable graph.\n"
         "With --golden the document is printed for failed runs too (\"ok\": false) and "
-        "the exit status is 0, since a failure can be the expected result."));
+        "the exit status is 0, since a failure can be the expected result; pair it with "
+        "--compat=original to compare with the goldens."));
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
     return EXIT_USAGE;
