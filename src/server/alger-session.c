@@ -54,6 +54,7 @@ struct _AlgerSession {
   gulong message_id;
   gulong closed_id;
   gulong pong_id;
+  gulong error_id;
 };
 
 G_DEFINE_TYPE (AlgerSession, alger_session, G_TYPE_OBJECT)
@@ -306,6 +307,41 @@ on_pong (SoupWebsocketConnection *connection, GBytes *message, gpointer user_dat
   self->last_seen = g_get_monotonic_time ();
 }
 
+/* libsoup drops a peer whose frame is over the limit without a close frame;
+ * PROTOCOL.md promises 1009, so write that close frame ourselves before the
+ * stream goes (nothing of ours is half-written: we are mid-read) */
+static void
+on_error (SoupWebsocketConnection *connection, GError *error, gpointer user_data)
+{
+  AlgerSession *self = user_data;
+  AlgerErrorRecord rec = { 0 };
+  static const char reason[] = "frame too big";
+  guint8 frame[2 + 2 + sizeof reason - 1];
+  GIOStream *stream;
+
+  rec.conversation_id = self->state == STATE_READY ? self->conversation_id : NULL;
+  rec.severity = "protocol";
+  rec.message = error->message;
+  rec.message_id = -1;
+  rec.type_code = -1;
+  alger_store_record_error (self->store, &rec, NULL, NULL);
+
+  if (!g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+    return;
+  stream = soup_websocket_connection_get_io_stream (connection);
+  if (stream == NULL)
+    return;
+  frame[0] = 0x88;
+  frame[1] = (guint8) (sizeof frame - 2);
+  frame[2] = SOUP_WEBSOCKET_CLOSE_TOO_BIG >> 8;
+  frame[3] = SOUP_WEBSOCKET_CLOSE_TOO_BIG & 0xff;
+  memcpy (frame + 4, reason, sizeof reason - 1);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)))
+    g_pollable_output_stream_write_nonblocking (
+      G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)), frame, sizeof frame,
+      NULL, NULL);
+}
+
 static void
 on_closed (SoupWebsocketConnection *connection, gpointer user_data)
 {
@@ -495,6 +531,7 @@ alger_session_dispose (GObject *object)
     g_clear_signal_handler (&self->message_id, self->connection);
     g_clear_signal_handler (&self->closed_id, self->connection);
     g_clear_signal_handler (&self->pong_id, self->connection);
+    g_clear_signal_handler (&self->error_id, self->connection);
   }
   g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
   G_OBJECT_CLASS (alger_session_parent_class)->dispose (object);
@@ -559,6 +596,7 @@ alger_session_new (SoupWebsocketConnection *connection, AlgerStore *store,
   self->last_seen = g_get_monotonic_time ();
   self->message_id = g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
   self->closed_id = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
+  self->error_id = g_signal_connect (connection, "error", G_CALLBACK (on_error), self);
   if (g_signal_lookup ("pong", SOUP_TYPE_WEBSOCKET_CONNECTION) != 0)
     self->pong_id = g_signal_connect (connection, "pong", G_CALLBACK (on_pong), self);
   return self;

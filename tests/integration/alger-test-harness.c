@@ -419,3 +419,106 @@ alger_test_db_string (AlgerTestServer *server, const char *sql_format, ...)
   sqlite3_close (db);
   return value;
 }
+
+/* ---- raw client: exact bytes on the wire, for limits libsoup's client hides ---- */
+
+static gboolean
+read_exact (GInputStream *in, guint8 *buf, gsize len)
+{
+  gsize got = 0;
+
+  return g_input_stream_read_all (in, buf, len, &got, NULL, NULL) && got == len;
+}
+
+gint
+alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *payload,
+                         gsize declared_len, gsize sent_len)
+{
+  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  g_autofree char *request = NULL;
+  GInputStream *in;
+  GOutputStream *out;
+  const guint8 mask[4] = { 1, 2, 3, 4 };
+  guint8 byte;
+  guint state = 0;
+  gsize written = 0;
+
+  g_socket_client_set_timeout (sc, 20);
+  conn = g_socket_client_connect_to_host (sc, "127.0.0.1", (guint16) server->port, NULL,
+                                          &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  request = g_strdup_printf ("GET /?username=admin&password=admin HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Protocol: alger\r\n\r\n",
+                             server->port);
+  g_output_stream_write_all (out, request, strlen (request), &written, NULL, &error);
+  g_assert_no_error (error);
+  /* skip the 101 response headers */
+  while (state < 4 && read_exact (in, &byte, 1))
+    state = (byte == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (byte == '\r' ? 1 : 0);
+  g_assert_cmpuint (state, ==, 4);
+
+  byte = 0x80 | opcode;
+  g_byte_array_append (frame, &byte, 1);
+  if (declared_len < 126) {
+    byte = 0x80 | (guint8) declared_len;
+    g_byte_array_append (frame, &byte, 1);
+  } else if (declared_len <= 0xffff) {
+    byte = 0x80 | 126;
+    g_byte_array_append (frame, &byte, 1);
+    byte = (guint8) (declared_len >> 8);
+    g_byte_array_append (frame, &byte, 1);
+    byte = (guint8) declared_len;
+    g_byte_array_append (frame, &byte, 1);
+  } else {
+    byte = 0x80 | 127;
+    g_byte_array_append (frame, &byte, 1);
+    for (gint shift = 56; shift >= 0; shift -= 8) {
+      byte = (guint8) ((guint64) declared_len >> shift);
+      g_byte_array_append (frame, &byte, 1);
+    }
+  }
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < sent_len; i++) {
+    byte = payload[i] ^ mask[i % 4];
+    g_byte_array_append (frame, &byte, 1);
+  }
+  /* the server may close before reading it all: ignore write errors */
+  g_output_stream_write_all (out, frame->data, frame->len, &written, NULL, NULL);
+
+  /* read frames until a close frame; return its code (-1: none) */
+  for (;;) {
+    guint8 head[2];
+    guint64 len;
+    g_autofree guint8 *body = NULL;
+
+    if (!read_exact (in, head, 2))
+      return -1;
+    len = head[1] & 0x7f;
+    if (len == 126) {
+      guint8 ext[2];
+      if (!read_exact (in, ext, 2))
+        return -1;
+      len = ((guint64) ext[0] << 8) | ext[1];
+    } else if (len == 127) {
+      guint8 ext[8];
+      if (!read_exact (in, ext, 8))
+        return -1;
+      len = 0;
+      for (guint i = 0; i < 8; i++)
+        len = (len << 8) | ext[i];
+    }
+    body = g_malloc (len + 1);
+    if (len > 0 && !read_exact (in, body, len))
+      return -1;
+    if ((head[0] & 0x0f) == 0x8)
+      return len >= 2 ? (body[0] << 8) | body[1] : 1005;
+  }
+}

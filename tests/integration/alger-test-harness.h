@@ -65,6 +65,12 @@ gboolean alger_test_client_poll (AlgerTestClient *client, guint ms);
 /* spin the default main context until cond() or timeout */
 gboolean alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
 
+/* open a raw WebSocket (admin/admin, alger), send one masked frame with `opcode`
+ * whose header declares `declared_len` bytes but carries only `sent_len` of
+ * `payload`, and return the code of the close frame the server sends (-1 none) */
+gint alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *payload,
+                              gsize declared_len, gsize sent_len);
+
 /* read-only queries on the server's database */
 gint64 alger_test_db_int (AlgerTestServer *server, const char *sql_format, ...) G_GNUC_PRINTF (2, 3);
 char *alger_test_db_string (AlgerTestServer *server, const char *sql_format, ...) G_GNUC_PRINTF (2, 3);

@@ -15,6 +15,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
 }
 
 static void
+fixture_setup_plain (Fixture *fx, gconstpointer data)
+{
+  fx->server = alger_test_server_start (NULL);
+}
+
+static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
   alger_test_server_free (fx->server);
@@ -298,15 +304,12 @@ test_lenient_ids (Fixture *fx, gconstpointer data)
 static void
 test_oversized_frame (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
-  g_autofree char *big = NULL;
-  gsize size = 1024 * 1024 + 16;
+  const guint8 payload[16] = "{\"id\":1,\"reque";
 
-  big = g_malloc (size + 1);
-  memset (big, 'a', size);
-  big[size] = '\0';
-  alger_test_client_send_raw (client, big);
-  g_assert_cmpuint (alger_test_client_wait_closed (client), ==, 1009);
+  /* a header announcing more than 1 MiB is refused before the payload is read */
+  g_assert_cmpint (alger_test_raw_exchange (fx->server, 0x1, payload, 1024 * 1024 + 16,
+                                            sizeof payload),
+                   ==, 1009);
 }
 
 static void
@@ -314,26 +317,22 @@ test_small_frame_limit (Fixture *fx, gconstpointer data)
 {
   g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
   g_autoptr(JsonObject) frame = NULL;
-  g_autofree char *padding = g_strnfill (600, 'x');
-  g_autofree char *content = NULL;
+  g_autofree guint8 *big = g_malloc0 (600);
 
   /* under the configured 512-byte limit: served */
   alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
   frame = expect_frame (client, 1, 1, 201);
-  content = g_strdup_printf ("{\"userId\":\"%s\"}", padding);
-  alger_test_client_send (client, 101, content);
-  g_assert_cmpuint (alger_test_client_wait_closed (client), ==, 1009);
+  memset (big, 'x', 600);
+  g_assert_cmpint (alger_test_raw_exchange (fx->server, 0x1, big, 600, 600), ==, 1009);
 }
 
 static void
 test_invalid_utf8_text (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
   const guint8 junk[] = { '{', 0xc3, 0x28, '}' };
-  g_autoptr(GBytes) bytes = g_bytes_new (junk, sizeof junk);
 
-  soup_websocket_connection_send_message (client->connection, SOUP_WEBSOCKET_DATA_TEXT, bytes);
-  g_assert_cmpuint (alger_test_client_wait_closed (client), ==, 1007);
+  g_assert_cmpint (alger_test_raw_exchange (fx->server, 0x1, junk, sizeof junk, sizeof junk),
+                   ==, 1007);
 }
 
 /* ---- requests ---- */
@@ -512,6 +511,26 @@ test_keepalive_drop (Fixture *fx, gconstpointer data)
                    ==, 1);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* a client that answers pings stays connected however long it idles */
+static void
+test_keepalive_alive (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+  g_autoptr(JsonObject) frame = NULL;
+
+  alger_test_wait_until (never, NULL, 5000);
+  g_assert_false (client->closed);
+  alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
+  frame = expect_frame (client, 1, 1, 201);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from error_logs"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -530,7 +549,7 @@ main (int argc, char **argv)
   ADD ("/alger/ws/subprotocol/choice", test_subprotocol_choice, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (refusal_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/alger/ws/refuse/%s", refusal_cases[i].name);
-    g_test_add (path, Fixture, &refusal_cases[i], fixture_setup, test_refusal,
+    g_test_add (path, Fixture, &refusal_cases[i], fixture_setup_plain, test_refusal,
                 fixture_teardown);
   }
   ADD ("/alger/ws/refuse/other-subprotocol", test_refusal_other_subprotocol, NULL);
@@ -547,5 +566,6 @@ main (int argc, char **argv)
   ADD ("/alger/ws/audit/rows", test_audit_rows, NULL);
   ADD ("/alger/ws/shutdown", test_shutdown, NULL);
   ADD ("/alger/ws/keepalive/drop", test_keepalive_drop, fast_keepalive);
+  ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
   return g_test_run ();
 }
