@@ -808,7 +808,7 @@ upgrade_done (Conn *c, uint64_t t)
 }
 
 static void
-conn_on_readable (Conn *c)
+conn_on_readable (Conn *c, uint32_t ev_hint)
 {
   int eof = 0;
   for (;;)
@@ -820,10 +820,16 @@ conn_on_readable (Conn *c)
           if (c->rbuf == NULL)
             die ("out of memory");
         }
-      ssize_t n = recv (c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+      size_t room = c->rcap - c->rlen;
+      ssize_t n = recv (c->fd, c->rbuf + c->rlen, room, 0);
       if (n > 0)
         {
           c->rlen += (size_t) n;
+          /* A short read drained the socket; data arriving later raises a
+           * new edge, so skip the recv() that would only say EAGAIN.  A
+           * peer's FIN is then seen on that next edge (EPOLLRDHUP). */
+          if ((size_t) n < room && !(ev_hint & (EPOLLRDHUP | EPOLLHUP)))
+            break;
           continue;
         }
       if (n == 0)
@@ -898,7 +904,7 @@ conn_on_event (Conn *c, uint32_t events)
         }
     }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-    conn_on_readable (c);
+    conn_on_readable (c, events);
 }
 
 /* --------------------------------------------------------------- driver */
