@@ -564,41 +564,40 @@ who (const char *id, const char *label)
   return json_builder_get_root (b);
 }
 
-/* the original credited the pipeline to the user named in the graph's
- * settings (the dashboard embeds them), else to whoever runs it */
+/* the original credited the pipeline to the owner the dashboard writes into
+ * the graph (`pipeline.meta.owner`, {id,label}), else to whoever runs it */
+static JsonNode *
+owner_in (JsonObject *holder)
+{
+  JsonNode *meta = holder != NULL ? json_object_get_member (holder, "meta") : NULL;
+  JsonNode *owner;
+
+  if (meta == NULL || !JSON_NODE_HOLDS_OBJECT (meta))
+    return NULL;
+  owner = json_object_get_member (json_node_get_object (meta), "owner");
+  if (owner != NULL && JSON_NODE_HOLDS_OBJECT (owner) &&
+      json_object_has_member (json_node_get_object (owner), "id"))
+    return json_node_copy (owner);
+  if (owner != NULL && JSON_NODE_HOLDS_VALUE (owner) &&
+      json_node_get_value_type (owner) == G_TYPE_STRING)
+    return who (json_node_get_string (owner), json_node_get_string (owner));
+  return NULL;
+}
+
 static JsonNode *
 pipeline_owner (JsonNode *graph, AlgerSession *session)
 {
   JsonObject *root = JSON_NODE_HOLDS_OBJECT (graph) ? json_node_get_object (graph) : NULL;
-  const char *paths[][3] = {
-    { "pipeline", "owner", NULL },
-    { "meta", "owner", NULL },
-    { "pipeline", "meta", "server" },
-    { "meta", "server", NULL },
-  };
+  JsonNode *pipeline = root != NULL ? json_object_get_member (root, "pipeline") : NULL;
+  JsonNode *owner = NULL;
 
-  for (guint i = 0; root != NULL && i < G_N_ELEMENTS (paths); i++) {
-    JsonObject *obj = root;
-    const char *leaf = NULL;
-    for (guint j = 0; j < 3 && paths[i][j] != NULL && obj != NULL; j++) {
-      JsonNode *node = json_object_get_member (obj, paths[i][j]);
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        obj = json_node_get_object (node);
-      else if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-               json_node_get_value_type (node) == G_TYPE_STRING)
-        leaf = json_node_get_string (node), obj = NULL;
-      else
-        obj = NULL;
-    }
-    if (leaf != NULL)
-      return who (leaf, leaf);
-    if (obj != NULL && obj != root) {
-      const char *user = json_object_get_string_member_with_default (obj, "username", NULL);
-      if (user != NULL)
-        return who (user, user);
-    }
-  }
-  return who (alger_session_get_username (session), alger_session_get_username (session));
+  if (pipeline != NULL && JSON_NODE_HOLDS_OBJECT (pipeline))
+    owner = owner_in (json_node_get_object (pipeline));
+  if (owner == NULL)
+    owner = owner_in (root);
+  if (owner == NULL)
+    owner = who (alger_session_get_username (session), alger_session_get_username (session));
+  return owner;
 }
 
 /* the gates of PROTOCOL.md, in order; TRUE when the request may run */

@@ -64,11 +64,20 @@ spawn (AlgerTestServer *server)
 AlgerTestServer *
 alger_test_server_start (const char *const *extra)
 {
-  AlgerTestServer *server = g_new0 (AlgerTestServer, 1);
   g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
 
-  server->state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
   g_assert_no_error (error);
+  return alger_test_server_start_in (state_dir, extra);
+}
+
+AlgerTestServer *
+alger_test_server_start_in (const char *state_dir, const char *const *extra)
+{
+  AlgerTestServer *server = g_new0 (AlgerTestServer, 1);
+
+  g_assert_true (g_file_test (state_dir, G_FILE_TEST_IS_DIR));
+  server->state_dir = g_strdup (state_dir);
   server->database = g_build_filename (server->state_dir, "alger.sqlite3", NULL);
   server->outputs_dir = g_build_filename (server->state_dir, "outputs", NULL);
   server->args = g_ptr_array_new_with_free_func (g_free);
@@ -221,9 +230,9 @@ alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout
   return TRUE;
 }
 
-AlgerTestClient *
-alger_test_client_connect_full (AlgerTestServer *server, const char *query,
-                                const char *const *protocols, GError **error)
+static AlgerTestClient *
+client_connect (AlgerTestServer *server, const char *query, const char *const *protocols,
+                const char *user_agent, GError **error)
 {
   AlgerTestClient *client = g_new0 (AlgerTestClient, 1);
   g_autoptr(SoupMessage) msg = NULL;
@@ -231,7 +240,10 @@ alger_test_client_connect_full (AlgerTestServer *server, const char *query,
   ConnectResult res = { 0 };
 
   g_queue_init (&client->frames);
-  client->session = soup_session_new ();
+  if (user_agent != NULL)
+    client->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
+  else
+    client->session = soup_session_new ();
   url = g_strdup_printf ("ws://127.0.0.1:%u/%s%s", server->port, query != NULL ? "?" : "",
                          query != NULL ? query : "");
   msg = soup_message_new ("GET", url);
@@ -247,6 +259,26 @@ alger_test_client_connect_full (AlgerTestServer *server, const char *query,
   soup_websocket_connection_set_max_incoming_payload_size (client->connection, 0);
   g_signal_connect (client->connection, "message", G_CALLBACK (on_message), client);
   g_signal_connect (client->connection, "closed", G_CALLBACK (on_closed), client);
+  return client;
+}
+
+AlgerTestClient *
+alger_test_client_connect_full (AlgerTestServer *server, const char *query,
+                                const char *const *protocols, GError **error)
+{
+  return client_connect (server, query, protocols, NULL, error);
+}
+
+AlgerTestClient *
+alger_test_client_connect_with_agent (AlgerTestServer *server, const char *user_agent)
+{
+  const char *protocols[] = { "alger", NULL };
+  g_autoptr(GError) error = NULL;
+  AlgerTestClient *client;
+
+  client = client_connect (server, "username=admin&password=admin", protocols, user_agent,
+                           &error);
+  g_assert_no_error (error);
   return client;
 }
 

@@ -18,6 +18,9 @@ typedef struct {
 
 /* extra: NULL-terminated extra algerd options (nullable) */
 AlgerTestServer *alger_test_server_start (const char *const *extra);
+/* start on an existing (prepared) state dir, e.g. one holding a legacy
+ * alger.sqlite3; the server owns it from now on (freed with the server) */
+AlgerTestServer *alger_test_server_start_in (const char *state_dir, const char *const *extra);
 /* start again on the same state dir (and the same port) */
 void alger_test_server_restart (AlgerTestServer *server);
 /* SIGTERM and wait: asserts exit status 0 */
@@ -46,6 +49,9 @@ AlgerTestClient *alger_test_client_connect_full (AlgerTestServer *server, const 
                                                  GError **error);
 /* admin/admin, subprotocol alger; asserts success */
 AlgerTestClient *alger_test_client_connect (AlgerTestServer *server);
+/* admin/admin, subprotocol alger, sending this User-Agent; asserts success */
+AlgerTestClient *alger_test_client_connect_with_agent (AlgerTestServer *server,
+                                                       const char *user_agent);
 void alger_test_client_free (AlgerTestClient *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerTestClient, alger_test_client_free)
 

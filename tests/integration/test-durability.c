@@ -1,0 +1,313 @@
+/* test-durability.c: audit before send, checked the hard way.
+ *
+ * Several clients run closed loops of 101 requests against the real algerd
+ * as fast as it answers; the server is killed with SIGKILL mid-stream,
+ * restarted on the same state dir, and every frame any client received must
+ * be in the database, with the row of the request it answers (STORE.md,
+ * "Durability: audit before effect"). */
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alger-test-harness.h"
+
+#define N_CLIENTS 6
+#define N_ROUNDS 3
+/* a round must see at least this many frames, or it proves nothing */
+#define MIN_FRAMES 300
+
+typedef struct {
+  gint64 id;
+  gint64 request_id;
+  gint64 type;
+} Received;
+
+typedef struct {
+  AlgerTestClient *client;
+  char *agent;
+  GArray *received; /* Received, in arrival order */
+  gint64 last_sent;
+  guint *total;
+  gboolean bad_frame; /* a frame that is not a well-formed 201 answer */
+} LoadClient;
+
+static void
+send_next (LoadClient *lc)
+{
+  if (soup_websocket_connection_get_state (lc->client->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  lc->last_sent = alger_test_client_send (lc->client, 101, "{\"userId\":\"admin\"}");
+}
+
+/* runs after the harness's own handler, which queued the parsed frame */
+static void
+on_load_message (SoupWebsocketConnection *conn, SoupWebsocketDataType type, GBytes *message,
+                 gpointer user_data)
+{
+  LoadClient *lc = user_data;
+  JsonObject *frame = g_queue_pop_tail (&lc->client->frames);
+  Received r;
+
+  g_assert_nonnull (frame);
+  r.id = json_object_get_int_member (frame, "id");
+  r.request_id = json_object_get_int_member (frame, "requestId");
+  r.type = json_object_get_int_member (frame, "type");
+  json_object_unref (frame);
+  /* a closed loop: the answer to what we sent, with the next id */
+  if (r.type != 201 || r.request_id != lc->last_sent || r.id != lc->last_sent)
+    lc->bad_frame = TRUE;
+  g_array_append_val (lc->received, r);
+  (*lc->total)++;
+  send_next (lc);
+}
+
+static gboolean
+all_closed (gpointer data)
+{
+  LoadClient *clients = data;
+
+  for (guint i = 0; i < N_CLIENTS; i++)
+    if (!clients[i].client->closed)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  gint64 deadline;
+  guint *total;
+  guint min_total;
+} KillWhen;
+
+static gboolean
+time_to_kill (gpointer data)
+{
+  KillWhen *kw = data;
+
+  return g_get_monotonic_time () >= kw->deadline && *kw->total >= kw->min_total;
+}
+
+/* rows of one conversation, keyed "direction/message_id/request_id/type_code" */
+typedef struct {
+  GHashTable *rows;
+  guint n_incoming;
+  guint n_outgoing;
+} ConversationRows;
+
+static void
+load_conversation (AlgerTestServer *server, const char *agent, ConversationRows *out)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *conv = NULL;
+  int rc;
+
+  g_assert_cmpint (alger_test_db_int (server,
+                                      "select count(*) from conversations c join connections k "
+                                      "on c.connection_id = k.id where k.user_agent = '%s'",
+                                      agent),
+                   ==, 1);
+  conv = alger_test_db_string (server,
+                               "select c.id from conversations c join connections k on "
+                               "c.connection_id = k.id where k.user_agent = '%s'",
+                               agent);
+  g_assert_nonnull (conv);
+
+  out->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  out->n_incoming = out->n_outgoing = 0;
+  rc = sqlite3_open_v2 (server->database, &db, SQLITE_OPEN_READONLY, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  rc = sqlite3_prepare_v2 (db,
+                           "select direction, message_id, request_id, type_code, "
+                           "json_extract(payload, '$.content.user.id'), "
+                           "json_extract(payload, '$.content.userId') "
+                           "from conversation_messages where conversation_id = ?1",
+                           -1, &stmt, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, conv, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    const char *direction = (const char *) sqlite3_column_text (stmt, 0);
+    gboolean outgoing = g_strcmp0 (direction, "outgoing") == 0;
+    const char *who = (const char *) sqlite3_column_text (stmt, outgoing ? 4 : 5);
+    char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+                                 direction, (gint64) sqlite3_column_int64 (stmt, 1),
+                                 (gint64) sqlite3_column_int64 (stmt, 2),
+                                 (gint64) sqlite3_column_int64 (stmt, 3));
+
+    /* the row carries the frame's payload, not just its header */
+    g_assert_cmpstr (who, ==, "admin");
+    /* no frame is recorded twice */
+    g_assert_true (g_hash_table_add (out->rows, key));
+    if (outgoing)
+      out->n_outgoing++;
+    else
+      out->n_incoming++;
+  }
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static gboolean
+has_row (ConversationRows *rows, const char *direction, gint64 message_id, gint64 request_id,
+         gint64 type)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                                          "/%" G_GINT64_FORMAT,
+                                          direction, message_id, request_id, type);
+  return g_hash_table_contains (rows->rows, key);
+}
+
+/* run the load on a live server, kill -9 it, return the clients */
+static LoadClient *
+run_round (AlgerTestServer *server, guint round, guint *total, gint64 delay_ms)
+{
+  LoadClient *clients = g_new0 (LoadClient, N_CLIENTS);
+  KillWhen kw;
+
+  *total = 0;
+  for (guint i = 0; i < N_CLIENTS; i++) {
+    LoadClient *lc = &clients[i];
+
+    lc->agent = g_strdup_printf ("alger-durability/%d/round-%u/client-%u", (int) getpid (),
+                                 round, i);
+    lc->client = alger_test_client_connect_with_agent (server, lc->agent);
+    lc->received = g_array_new (FALSE, FALSE, sizeof (Received));
+    lc->total = total;
+    g_signal_connect_after (lc->client->connection, "message", G_CALLBACK (on_load_message),
+                            lc);
+  }
+  /* all clients start together, then run closed loops */
+  for (guint i = 0; i < N_CLIENTS; i++)
+    send_next (&clients[i]);
+
+  kw.deadline = g_get_monotonic_time () + delay_ms * 1000;
+  kw.total = total;
+  kw.min_total = MIN_FRAMES;
+  g_assert_true (alger_test_wait_until (time_to_kill, &kw, 60000));
+  /* mid-stream: every client has a request in flight right now */
+  alger_test_server_kill (server);
+  /* take what was already on its way (those frames were sent, so they count) */
+  g_assert_true (alger_test_wait_until (all_closed, clients, 20000));
+  return clients;
+}
+
+static void
+check_round (AlgerTestServer *server, LoadClient *clients, guint total)
+{
+  guint checked = 0;
+
+  for (guint i = 0; i < N_CLIENTS; i++) {
+    LoadClient *lc = &clients[i];
+    ConversationRows rows;
+
+    g_assert_false (lc->bad_frame);
+    load_conversation (server, lc->agent, &rows);
+    for (guint k = 0; k < lc->received->len; k++) {
+      Received *r = &g_array_index (lc->received, Received, k);
+
+      /* ids run 1, 2, 3… with no gap */
+      g_assert_cmpint (r->id, ==, (gint64) k + 1);
+      if (!has_row (&rows, "outgoing", r->id, r->request_id, r->type))
+        g_error ("client %u received frame id %" G_GINT64_FORMAT " (requestId %" G_GINT64_FORMAT
+                 ", type %" G_GINT64_FORMAT ") that is not in the database",
+                 i, r->id, r->request_id, r->type);
+      if (!has_row (&rows, "incoming", r->request_id, r->request_id, 101))
+        g_error ("client %u received an answer to request %" G_GINT64_FORMAT
+                 " whose incoming row is not in the database",
+                 i, r->request_id);
+      checked++;
+    }
+    /* one request in flight at most: the server cannot have recorded more
+     * than one answer (or request) beyond what the client saw */
+    g_assert_cmpuint (rows.n_outgoing, >=, lc->received->len);
+    g_assert_cmpuint (rows.n_outgoing, <=, lc->received->len + 1);
+    g_assert_cmpuint (rows.n_incoming, >=, lc->received->len);
+    g_assert_cmpuint (rows.n_incoming, <=, lc->received->len + 1);
+    /* the crashed connection is recorded */
+    g_assert_cmpint (alger_test_db_int (server,
+                                        "select count(*) from connections where "
+                                        "user_agent = '%s' and user_id is not null and "
+                                        "client_ip = '127.0.0.1'",
+                                        lc->agent),
+                     ==, 1);
+    g_hash_table_unref (rows.rows);
+  }
+  g_assert_cmpuint (checked, ==, total);
+}
+
+static void
+free_round (LoadClient *clients)
+{
+  for (guint i = 0; i < N_CLIENTS; i++) {
+    g_signal_handlers_disconnect_by_data (clients[i].client->connection, &clients[i]);
+    alger_test_client_free (clients[i].client);
+    g_array_unref (clients[i].received);
+    g_free (clients[i].agent);
+  }
+  g_free (clients);
+}
+
+static void
+test_kill_mid_stream (void)
+{
+  g_autoptr(AlgerTestServer) server = alger_test_server_start (NULL);
+  /* kill at different moments: early, mid, later in the stream */
+  const gint64 delays_ms[N_ROUNDS] = { 150, 600, 1100 };
+  guint grand_total = 0;
+
+  for (guint round = 0; round < N_ROUNDS; round++) {
+    guint total = 0;
+    LoadClient *clients = run_round (server, round, &total, delays_ms[round]);
+    gint64 stale;
+
+    g_test_message ("round %u: %u frames received by %d clients before kill -9", round, total,
+                    N_CLIENTS);
+    g_assert_cmpuint (total, >=, MIN_FRAMES);
+    alger_test_server_restart (server);
+    check_round (server, clients, total);
+    stale = alger_test_db_int (server, "select count(*) from connections where status = 'open'");
+    g_test_message ("round %u: %" G_GINT64_FORMAT " connection rows still 'open' after the "
+                    "restart", round, stale);
+    free_round (clients);
+    grand_total += total;
+  }
+  g_test_message ("%u frames checked over %d rounds", grand_total, N_ROUNDS);
+
+  /* the restarted server serves: a fresh client gets its profile */
+  {
+    g_autoptr(AlgerTestClient) client = alger_test_client_connect_with_agent (
+      server, "alger-durability/after");
+    g_autoptr(JsonObject) frame = NULL;
+    g_autoptr(JsonObject) content = NULL;
+
+    alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
+    frame = alger_test_client_recv (client);
+    g_assert_cmpint (json_object_get_int_member (frame, "type"), ==, 201);
+    g_assert_cmpint (json_object_get_int_member (frame, "id"), ==, 1);
+    content = alger_test_frame_content (frame);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (content,
+                                                                                    "user"),
+                                                    "id"),
+                     ==, "admin");
+  }
+  /* and shuts down cleanly after three crashes (asserts exit status 0) */
+  alger_test_server_stop (server);
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where "
+                                              "user_agent = 'alger-durability/after' and "
+                                              "status = 'closed' and disconnected_at is not "
+                                              "null"),
+                   ==, 1);
+  {
+    g_autofree char *integrity = alger_test_db_string (server, "pragma integrity_check");
+    g_assert_cmpstr (integrity, ==, "ok");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/alger/durability/kill-mid-stream", test_kill_mid_stream);
+  return g_test_run ();
+}
