@@ -833,3 +833,12 @@ alger_graph_get_sinks (const AlgerGraph *graph)
   g_return_val_if_fail (graph != NULL, NULL);
   return nodes_with_degree_zero (graph, graph->succ_off);
 }
+
+AlgerGraph *
+alger_graph_new_from_text (const char *text, gssize length, guint max_nodes, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, length, error))
+    return NULL;
+  return alger_graph_new_from_json (json_parser_get_root (parser), max_nodes, error);
+}

@@ -29,6 +29,14 @@ typedef struct _AlgerGraph AlgerGraph;
  * original's messages; more than @max_nodes nodes (0 = no limit) or more than
  * ALGER_GRAPH_EDGES_PER_NODE × @max_nodes edges is ALGER_ERROR_LIMIT. */
 AlgerGraph *alger_graph_new_from_json (JsonNode *root, guint max_nodes, GError **error);
+/* The same from JSON text (UTF-8, @length -1 for NUL-terminated), without
+ * building a JsonNode tree for the whole document: the text is checked as
+ * strict RFC 8259 JSON (the rules of the wire reader, alger-json-text.h;
+ * failures are ALGER_ERROR_INVALID_ARGS "offset N: reason"), then only the
+ * members the engine reads are extracted; params objects become JsonObjects.
+ * Numbers follow the wire reader: an integer outside gint64 is a double. */
+AlgerGraph *alger_graph_new_from_text (const char *text, gssize length, guint max_nodes,
+                                       GError **error);
 AlgerGraph *alger_graph_ref (AlgerGraph *graph);
 void alger_graph_unref (AlgerGraph *graph);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerGraph, alger_graph_unref)
