@@ -269,7 +269,7 @@ static int ready_printed;
 static uint64_t t_begin, t_measure, t_end_measure;
 static uint64_t count_ok;           /* round trips or upgrades in the window */
 static uint64_t err_window, err_total;
-static uint64_t n_refused, n_reset, n_proto, n_http, n_closed_by_server;
+static uint64_t n_refused, n_reset, n_proto, n_http, n_closed_by_server, n_error_replies;
 static int n_ready, n_dropped, n_backoff;
 static uint64_t next_retry;
 static int last_close_code = -1;
@@ -293,7 +293,7 @@ record_sample (uint64_t ns)
   samples[n_samples++] = ns;
 }
 
-enum errkind { E_REFUSED, E_RESET, E_PROTO, E_HTTP, E_SERVER_CLOSE };
+enum errkind { E_REFUSED, E_RESET, E_PROTO, E_HTTP, E_SERVER_CLOSE, E_REPLY };
 
 static void
 count_error (enum errkind k)
@@ -308,6 +308,7 @@ count_error (enum errkind k)
     case E_PROTO: n_proto++; break;
     case E_HTTP: n_http++; break;
     case E_SERVER_CLOSE: n_closed_by_server++; break;
+    case E_REPLY: n_error_replies++; break;
     }
 }
 
@@ -613,21 +614,22 @@ parse_upgrade (Conn *c)
   return consumed;
 }
 
-/* Cheap scan for the top-level "id": of a server frame.  Inside `content`
- * (a JSON string) quotes are escaped, so the first unescaped match is the
- * frame's own id. */
+/* Cheap scan for a top-level integer member ("id", "type") of a server
+ * frame.  Inside `content` (a JSON string) quotes are escaped, so the first
+ * unescaped match is the frame's own member. */
 static int
-scan_id (const unsigned char *p, size_t len, int64_t *out)
+scan_int (const unsigned char *p, size_t len, const char *key, int64_t *out)
 {
   const unsigned char *q = p, *e = p + len;
-  while (q + 5 <= e)
+  size_t kl = strlen (key);
+  while (q + kl + 1 <= e)
     {
       const unsigned char *m = memchr (q, '"', (size_t) (e - q));
-      if (m == NULL || m + 5 > e)
+      if (m == NULL || m + kl + 1 > e)
         return 0;
-      if (memcmp (m, "\"id\"", 4) == 0)
+      if (memcmp (m, key, kl) == 0)
         {
-          const unsigned char *v = m + 4;
+          const unsigned char *v = m + kl;
           while (v < e && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
             v++;
           if (v < e && *v == ':')
@@ -742,9 +744,16 @@ process_frames (Conn *c, uint64_t t)
         case 0x1: /* text */
         case 0x2: /* binary */
           {
-            int64_t id;
-            if (scan_id (pl, (size_t) len, &id))
+            int64_t id, type;
+            if (scan_int (pl, (size_t) len, "\"id\"", &id))
               c->last_id = id;
+            /* a 3xx answer (395 wrong id, 301 ...) is an error reply */
+            if (scan_int (pl, (size_t) len, "\"type\"", &type) && type >= 300)
+              {
+                count_error (E_REPLY);
+                if (opt.verbose && n_error_replies == 1)
+                  note ("error reply: %.*s", (int) (len < 300 ? len : 300), pl);
+              }
             if (fin)
               on_reply (c, t);
           }
@@ -1247,13 +1256,14 @@ main (int argc, char **argv)
 
   printf ("RESULT mode=%s conns=%d %s=%.1f p50_us=%.0f p99_us=%.0f p999_us=%.0f"
           " errors=%llu errors_total=%llu refused=%llu reset=%llu http=%llu proto=%llu"
-          " server_close=%llu count=%llu secs=%.2f cpu_pct=%.1f last_close=%d\n",
+          " server_close=%llu error_replies=%llu count=%llu secs=%.2f cpu_pct=%.1f last_close=%d\n",
           mode, opt.conns, opt.mode == MODE_RTT ? "rps" : "hps", rate,
           percentile_us (0.50), percentile_us (0.99), percentile_us (0.999),
           (unsigned long long) err_window, (unsigned long long) err_total,
           (unsigned long long) n_refused, (unsigned long long) n_reset,
           (unsigned long long) n_http, (unsigned long long) n_proto,
-          (unsigned long long) n_closed_by_server, (unsigned long long) count_ok,
+          (unsigned long long) n_closed_by_server, (unsigned long long) n_error_replies,
+          (unsigned long long) count_ok,
           secs, cpu_pct, last_close_code);
   if (last_close_code >= 0)
     note ("last close from server: %d %s", last_close_code, last_close_reason);
