@@ -192,10 +192,12 @@ run_round (AlgerTestServer *server, guint round, guint *total, gint64 delay_ms)
   return clients;
 }
 
-static void
+/* returns how many clients had an answer committed that never reached them */
+static guint
 check_round (AlgerTestServer *server, LoadClient *clients, guint total)
 {
   guint checked = 0;
+  guint in_flight = 0;
 
   for (guint i = 0; i < N_CLIENTS; i++) {
     LoadClient *lc = &clients[i];
@@ -224,6 +226,8 @@ check_round (AlgerTestServer *server, LoadClient *clients, guint total)
     g_assert_cmpuint (rows.n_outgoing, <=, lc->received->len + 1);
     g_assert_cmpuint (rows.n_incoming, >=, lc->received->len);
     g_assert_cmpuint (rows.n_incoming, <=, lc->received->len + 1);
+    if (rows.n_outgoing > lc->received->len)
+      in_flight++;
     /* the crashed connection is recorded */
     g_assert_cmpint (alger_test_db_int (server,
                                         "select count(*) from connections where "
@@ -234,6 +238,7 @@ check_round (AlgerTestServer *server, LoadClient *clients, guint total)
     g_hash_table_unref (rows.rows);
   }
   g_assert_cmpuint (checked, ==, total);
+  return in_flight;
 }
 
 static void
@@ -260,12 +265,15 @@ test_kill_mid_stream (void)
     guint total = 0;
     LoadClient *clients = run_round (server, round, &total, delays_ms[round]);
     gint64 stale;
+    guint in_flight;
 
     g_test_message ("round %u: %u frames received by %d clients before kill -9", round, total,
                     N_CLIENTS);
     g_assert_cmpuint (total, >=, MIN_FRAMES);
     alger_test_server_restart (server);
-    check_round (server, clients, total);
+    in_flight = check_round (server, clients, total);
+    g_test_message ("round %u: %u of %d clients had an answer committed but not received "
+                    "(killed between commit and delivery)", round, in_flight, N_CLIENTS);
     stale = alger_test_db_int (server, "select count(*) from connections where status = 'open'");
     g_test_message ("round %u: %" G_GINT64_FORMAT " connection rows still 'open' after the "
                     "restart", round, stale);

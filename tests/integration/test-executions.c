@@ -623,6 +623,30 @@ test_crash_mid_run (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (id2, !=, id);
 }
 
+/* SIGTERM mid-run: the run is stopped and recorded before the server exits 0 */
+static void
+test_sigterm_mid_run (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  gint64 rid;
+
+  id = start_run (client, 103, "{\"pipelineId\":\"demo\"}", &rid);
+  first = recv_type (client, 205);
+  alger_test_server_stop (fx->server);
+  g_assert_cmpuint (alger_test_client_wait_closed (client), ==, 1001);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from executions where "
+                                                  "id = '%s' and status = 'stopped' and "
+                                                  "completed_at is not null",
+                                      id),
+                   ==, 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from execution_events where "
+                                                  "execution_id = '%s' and event_type = 'stop'",
+                                      id),
+                   ==, 1);
+}
+
 /* concurrent runs from several sessions, each with its own id sequence */
 static void
 test_concurrent_sessions (Fixture *fx, gconstpointer data)
@@ -676,6 +700,7 @@ main (int argc, char **argv)
   ADD ("/alger/exec/interleaving", test_interleaving, with_delay);
   ADD ("/alger/exec/disconnect", test_disconnect_mid_run, with_delay);
   ADD ("/alger/exec/crash", test_crash_mid_run, with_delay);
+  ADD ("/alger/exec/sigterm", test_sigterm_mid_run, with_delay);
   ADD ("/alger/exec/concurrent", test_concurrent_sessions, with_delay4);
   return g_test_run ();
 }
