@@ -15,19 +15,28 @@
 #include "alger-error.h"
 
 typedef struct {
-  char *id;
+  const char *id;        /* in graph->strings */
+  gsize id_len;
   const char *kind_name; /* nullable; the registered kind's name when known */
-  char *kind_name_owned;
+  const char *kind_name_owned; /* in graph->strings */
   const AlgerNodeKind *kind;
-  JsonObject *params;
+  JsonObject *params;    /* NULL: the shared empty object */
   gboolean track;
 } AlgerGraphNode;
+
+/* open addressing, linear probing, power-of-two size (at least 2n slots) */
+typedef struct {
+  guint32 hash;
+  guint32 index1; /* node index + 1; 0 = empty */
+} IndexSlot;
 
 struct _AlgerGraph {
   gatomicrefcount ref_count;
   AlgerGraphNode *nodes;
   guint n_nodes;
-  GHashTable *index; /* id -> index + 1 */
+  GStringChunk *strings; /* ids and unknown kind names */
+  IndexSlot *slots;      /* id -> index */
+  guint32 slot_mask;
   JsonObject *empty_params;
 
   /* first edge naming an unknown node (validation step 1), else NULL */
@@ -45,13 +54,11 @@ struct _AlgerGraph {
 static void
 alger_graph_free (AlgerGraph *graph)
 {
-  for (guint i = 0; i < graph->n_nodes; i++) {
-    g_free (graph->nodes[i].id);
-    g_free (graph->nodes[i].kind_name_owned);
+  for (guint i = 0; i < graph->n_nodes; i++)
     g_clear_pointer (&graph->nodes[i].params, json_object_unref);
-  }
   g_free (graph->nodes);
-  g_clear_pointer (&graph->index, g_hash_table_unref);
+  g_clear_pointer (&graph->strings, g_string_chunk_free);
+  g_free (graph->slots);
   g_clear_pointer (&graph->empty_params, json_object_unref);
   g_free (graph->missing_src);
   g_free (graph->missing_tgt);
@@ -77,6 +84,117 @@ alger_graph_unref (AlgerGraph *graph)
   g_return_if_fail (graph != NULL);
   if (g_atomic_ref_count_dec (&graph->ref_count))
     alger_graph_free (graph);
+}
+
+/* FNV-1a: ids are short, and this needs no NUL terminator */
+static inline guint32
+id_hash (const char *s, gsize len)
+{
+  guint32 h = 2166136261u;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) s[i]) * 16777619u;
+  return h;
+}
+
+static void
+index_init (AlgerGraph *graph, guint n_nodes)
+{
+  guint32 size = 16;
+
+  while (size < 2 * (guint64) n_nodes)
+    size <<= 1;
+  graph->slots = g_new0 (IndexSlot, size);
+  graph->slot_mask = size - 1;
+}
+
+/* the index of the node with this id, or -1 */
+static gint
+index_find (const AlgerGraph *graph, const char *s, gsize len)
+{
+  guint32 h = id_hash (s, len);
+
+  if (graph->slots == NULL)
+    return -1;
+  for (guint32 k = h & graph->slot_mask;; k = (k + 1) & graph->slot_mask) {
+    const IndexSlot *slot = &graph->slots[k];
+    const AlgerGraphNode *node = NULL;
+
+    if (slot->index1 == 0)
+      return -1;
+    node = &graph->nodes[slot->index1 - 1];
+    if (slot->hash == h && node->id_len == len && memcmp (node->id, s, len) == 0)
+      return (gint) slot->index1 - 1;
+  }
+}
+
+/* stores node @index's id; a repeated id is ALGER_ERROR_PIPELINE */
+static gboolean
+node_set_id (AlgerGraph *graph, guint index, const char *s, gsize len, GError **error)
+{
+  AlgerGraphNode *out = &graph->nodes[index];
+  guint32 h = id_hash (s, len);
+
+  out->id = g_string_chunk_insert_len (graph->strings, s, (gssize) len);
+  out->id_len = len;
+  for (guint32 k = h & graph->slot_mask;; k = (k + 1) & graph->slot_mask) {
+    IndexSlot *slot = &graph->slots[k];
+    const AlgerGraphNode *other = NULL;
+
+    if (slot->index1 == 0) {
+      slot->hash = h;
+      slot->index1 = index + 1;
+      return TRUE;
+    }
+    other = &graph->nodes[slot->index1 - 1];
+    if (slot->hash == h && other->id_len == len && memcmp (other->id, s, len) == 0) {
+      g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Duplicate node id '%s'.", out->id);
+      return FALSE;
+    }
+  }
+}
+
+/* the kind named @name (python's `a or b`: the first non-empty candidate) */
+static void
+node_set_kind (AlgerGraph *graph, AlgerGraphNode *out, const char *name)
+{
+  out->kind = alger_node_kind_lookup (name);
+  if (out->kind != NULL) {
+    out->kind_name = out->kind->name;
+  } else {
+    out->kind_name_owned = g_string_chunk_insert (graph->strings, name);
+    out->kind_name = out->kind_name_owned;
+  }
+}
+
+static AlgerGraph *
+graph_alloc (guint n_nodes)
+{
+  AlgerGraph *graph = g_new0 (AlgerGraph, 1);
+
+  g_atomic_ref_count_init (&graph->ref_count);
+  graph->nodes = g_new0 (AlgerGraphNode, MAX (n_nodes, 1));
+  graph->strings = g_string_chunk_new (MAX (1024, MIN ((gsize) n_nodes * 16, 1 << 20)));
+  index_init (graph, n_nodes);
+  graph->empty_params = json_object_new ();
+  return graph;
+}
+
+static gboolean
+check_limits (guint n_nodes, guint n_edges, guint max_nodes, GError **error)
+{
+  if (max_nodes > 0 && n_nodes > max_nodes) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
+                 "Graph has %u nodes; the limit is %u.", n_nodes, max_nodes);
+    return FALSE;
+  }
+  if (max_nodes > 0 && n_edges > (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
+                 "Graph has %u edges; the limit is %" G_GUINT64_FORMAT ".", n_edges,
+                 (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* Python's str() of a JSON scalar, as the original converted ids; NULL for
@@ -169,9 +287,8 @@ member_or_null (JsonObject *obj, const char *name)
   return node;
 }
 
-/* the registered kind, or NULL with *@unknown set to the name given (if any) */
-static const AlgerNodeKind *
-read_kind (const Members *data, const Members *node, char **unknown)
+static void
+read_kind (AlgerGraph *graph, AlgerGraphNode *out, const Members *data, const Members *node)
 {
   JsonNode *cands[] = { data->kind, data->type, node->kind, node->type };
 
@@ -179,16 +296,12 @@ read_kind (const Members *data, const Members *node, char **unknown)
   for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
     g_autofree char *buf = NULL;
     const char *s = scalar_to_string (cands[i], &buf);
-    const AlgerNodeKind *kind = NULL;
 
     if (s == NULL || s[0] == '\0')
       continue;
-    kind = alger_node_kind_lookup (s);
-    if (kind == NULL)
-      *unknown = g_strdup (s);
-    return kind;
+    node_set_kind (graph, out, s);
+    return;
   }
-  return NULL;
 }
 
 static gboolean
@@ -255,12 +368,8 @@ read_node (AlgerGraph *graph, guint index, JsonNode *jnode, GError **error)
                          "Each node must have a non-empty string 'id'.");
     return FALSE;
   }
-  out->id = g_strdup (id);
-  /* one hash per node: a repeat replaces the value, but the read fails anyway */
-  if (!g_hash_table_insert (graph->index, out->id, GUINT_TO_POINTER (index + 1))) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Duplicate node id '%s'.", id);
+  if (!node_set_id (graph, index, id, strlen (id), error))
     return FALSE;
-  }
   scan_members (nm.data != NULL && JSON_NODE_HOLDS_OBJECT (nm.data)
                   ? json_node_get_object (nm.data) : NULL, &dm);
 
@@ -270,10 +379,9 @@ read_node (AlgerGraph *graph, guint index, JsonNode *jnode, GError **error)
     return FALSE;
   }
   /* nodes never modify params, so graphs without them share one empty object */
-  out->params = json_object_ref (params != NULL ? json_node_get_object (params)
-                                                : graph->empty_params);
-  out->kind = read_kind (&dm, &nm, &out->kind_name_owned);
-  out->kind_name = out->kind != NULL ? out->kind->name : out->kind_name_owned;
+  if (params != NULL)
+    out->params = json_object_ref (json_node_get_object (params));
+  read_kind (graph, out, &dm, &nm);
   out->track = read_track (&dm, &nm);
   return TRUE;
 }
@@ -371,8 +479,8 @@ read_edges (AlgerGraph *graph, JsonArray *edges, GError **error)
     const char *src = NULL;
     const char *tgt = NULL;
     Members em;
-    gpointer s = NULL;
-    gpointer t = NULL;
+    gint s = -1;
+    gint t = -1;
 
     scan_members (JSON_NODE_HOLDS_OBJECT (jedge) ? json_node_get_object (jedge) : NULL, &em);
     src = scalar_to_string (em.source, &src_buf);
@@ -382,14 +490,14 @@ read_edges (AlgerGraph *graph, JsonArray *edges, GError **error)
                            "Each edge must include 'source' and 'target'.");
       return FALSE;
     }
-    s = g_hash_table_lookup (graph->index, src);
-    t = g_hash_table_lookup (graph->index, tgt);
-    if ((s == NULL || t == NULL) && graph->missing_src == NULL) {
+    s = index_find (graph, src, strlen (src));
+    t = index_find (graph, tgt, strlen (tgt));
+    if ((s < 0 || t < 0) && graph->missing_src == NULL) {
       graph->missing_src = g_strdup (src);
       graph->missing_tgt = g_strdup (tgt);
     }
-    resolved[2 * e] = GPOINTER_TO_UINT (s) - 1;
-    resolved[2 * e + 1] = GPOINTER_TO_UINT (t) - 1;
+    resolved[2 * e] = (guint) s;
+    resolved[2 * e + 1] = (guint) t;
   }
   /* adjacency only makes sense once every edge resolves */
   if (graph->missing_src == NULL)
@@ -435,23 +543,10 @@ alger_graph_new_from_json (JsonNode *root, guint max_nodes, GError **error)
   }
   n_nodes = nodes != NULL ? json_array_get_length (nodes) : 0;
   n_edges = edges != NULL ? json_array_get_length (edges) : 0;
-  if (max_nodes > 0 && n_nodes > max_nodes) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
-                 "Graph has %u nodes; the limit is %u.", n_nodes, max_nodes);
+  if (!check_limits (n_nodes, n_edges, max_nodes, error))
     return NULL;
-  }
-  if (max_nodes > 0 && n_edges > (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_LIMIT,
-                 "Graph has %u edges; the limit is %" G_GUINT64_FORMAT ".", n_edges,
-                 (guint64) max_nodes * ALGER_GRAPH_EDGES_PER_NODE);
-    return NULL;
-  }
 
-  graph = g_new0 (AlgerGraph, 1);
-  g_atomic_ref_count_init (&graph->ref_count);
-  graph->nodes = g_new0 (AlgerGraphNode, MAX (n_nodes, 1));
-  graph->index = g_hash_table_new (g_str_hash, g_str_equal);
-  graph->empty_params = json_object_new ();
+  graph = graph_alloc (n_nodes);
   for (guint i = 0; i < n_nodes; i++) {
     /* counted first, so a failed read still frees what it set */
     graph->n_nodes++;
@@ -475,7 +570,7 @@ alger_graph_lookup (const AlgerGraph *graph, const char *node_id)
 {
   g_return_val_if_fail (graph != NULL, -1);
   g_return_val_if_fail (node_id != NULL, -1);
-  return (gint) GPOINTER_TO_UINT (g_hash_table_lookup (graph->index, node_id)) - 1;
+  return index_find (graph, node_id, strlen (node_id));
 }
 
 const char *
@@ -503,7 +598,7 @@ JsonObject *
 alger_graph_get_node_params (const AlgerGraph *graph, guint index)
 {
   g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
-  return graph->nodes[index].params;
+  return graph->nodes[index].params != NULL ? graph->nodes[index].params : graph->empty_params;
 }
 
 gboolean
