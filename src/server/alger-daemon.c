@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "alger-accounts.h"
+#include "alger-admin.h"
 #include "alger-error.h"
 #include "alger-handlers.h"
 #include "alger-names.h"
@@ -30,6 +31,7 @@ struct _AlgerDaemon {
   AlgerExecutions *executions;
   AlgerHandlers *handlers;
   AlgerWsServer *ws_server;
+  AlgerAdmin *admin; /* D-Bus administration, unless bus = none */
 
   gboolean maintenance_mode;
   gboolean executions_halted;
@@ -203,6 +205,8 @@ alger_daemon_start (AlgerDaemon *self, GError **error)
                     "MESSAGE", _("algerd %s listening on ws://%s:%u/ (database %s)"),
                     PACKAGE_VERSION, self->config->host, alger_daemon_get_port (self),
                     self->config->database);
+  if (self->config->bus != ALGER_BUS_NONE)
+    self->admin = alger_admin_new (self, self->config->bus);
   return TRUE;
 }
 
@@ -350,6 +354,7 @@ alger_daemon_dispose (GObject *object)
   AlgerDaemon *self = ALGER_DAEMON (object);
 
   g_clear_handle_id (&self->shutdown_id, g_source_remove);
+  g_clear_object (&self->admin);
   g_clear_object (&self->ws_server);
   g_clear_object (&self->executions);
   g_clear_pointer (&self->handlers, alger_handlers_free);
