@@ -193,6 +193,14 @@ struct _AlgerSqliteStore {
   /* idle reader connections */
   GMutex readers_lock;
   GPtrArray *readers;
+
+  /* the checkpointer: copies the WAL back into the database (and fsyncs) on
+   * its own connection, so the writer's commits never wait for the disk */
+  GThread *checkpointer;
+  GMutex ck_lock;
+  GCond ck_wake;
+  gboolean ck_pending;
+  gboolean ck_stopping;
 };
 
 static void alger_sqlite_store_iface_init (AlgerStoreInterface *iface);
@@ -1870,6 +1878,71 @@ alger_sqlite_store_iface_init (AlgerStoreInterface *iface)
 }
 
 /* stop the writer after it drained the queue, then close everything */
+/* WAL pages after which the checkpointer is woken (SQLite's own default) */
+#define CHECKPOINT_PAGES 1000
+
+static int
+wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
+{
+  AlgerSqliteStore *self = data;
+
+  if (n_pages >= CHECKPOINT_PAGES) {
+    g_mutex_lock (&self->ck_lock);
+    if (!self->ck_pending) {
+      self->ck_pending = TRUE;
+      g_cond_signal (&self->ck_wake);
+    }
+    g_mutex_unlock (&self->ck_lock);
+  }
+  return SQLITE_OK;
+}
+
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  AlgerSqliteStore *self = data;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = open_db (self->path, SQLITE_OPEN_READWRITE, &error);
+
+  if (db == NULL) {
+    g_warning ("checkpointer: %s", error->message);
+    return NULL;
+  }
+  for (;;) {
+    int rc;
+
+    g_mutex_lock (&self->ck_lock);
+    while (!self->ck_pending && !self->ck_stopping)
+      g_cond_wait (&self->ck_wake, &self->ck_lock);
+    if (self->ck_stopping) {
+      g_mutex_unlock (&self->ck_lock);
+      break;
+    }
+    self->ck_pending = FALSE;
+    g_mutex_unlock (&self->ck_lock);
+    /* PASSIVE never blocks the writer; a busy moment just waits for the next wake */
+    rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+      g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (db));
+  }
+  sqlite3_close (db);
+  return NULL;
+}
+
+static void
+stop_checkpointer (AlgerSqliteStore *self)
+{
+  GThread *thread;
+
+  g_mutex_lock (&self->ck_lock);
+  self->ck_stopping = TRUE;
+  thread = g_steal_pointer (&self->checkpointer);
+  g_cond_signal (&self->ck_wake);
+  g_mutex_unlock (&self->ck_lock);
+  if (thread != NULL)
+    g_thread_join (thread);
+}
+
 static void
 alger_sqlite_store_dispose (GObject *object)
 {
@@ -1883,6 +1956,7 @@ alger_sqlite_store_dispose (GObject *object)
   g_mutex_unlock (&self->lock);
   if (writer != NULL)
     g_thread_join (writer);
+  stop_checkpointer (self);
 
   g_mutex_lock (&self->readers_lock);
   for (guint i = 0; i < self->readers->len; i++)
@@ -1914,6 +1988,8 @@ alger_sqlite_store_finalize (GObject *object)
   g_ptr_array_unref (self->readers);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake);
+  g_mutex_clear (&self->ck_lock);
+  g_cond_clear (&self->ck_wake);
   g_cond_clear (&self->progress);
   g_mutex_clear (&self->readers_lock);
   g_clear_pointer (&self->main_ctx, g_main_context_unref);
@@ -1941,6 +2017,8 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->wake);
+  g_mutex_init (&self->ck_lock);
+  g_cond_init (&self->ck_wake);
   g_cond_init (&self->progress);
   g_mutex_init (&self->readers_lock);
   self->queue = g_ptr_array_sized_new (256);
@@ -1992,6 +2070,14 @@ setup (AlgerSqliteStore *self, GError **error)
     return FALSE;
   }
 
+  /* checkpoints happen on their own thread, never inside the writer's commits */
+  if (!exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
+    return FALSE;
+  sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
+  self->checkpointer = g_thread_try_new ("alger-store-checkpoint", checkpointer_thread, self,
+                                         error);
+  if (self->checkpointer == NULL)
+    return FALSE;
   self->writer = g_thread_try_new ("alger-store-writer", writer_thread, self, error);
   return self->writer != NULL;
 }
