@@ -15,6 +15,7 @@ alger_frame_free (AlgerFrame *frame)
   if (frame == NULL)
     return;
   g_clear_pointer (&frame->content, json_object_unref);
+  g_free (frame->content_text);
   g_free (frame);
 }
 
@@ -172,6 +173,7 @@ alger_frame_parse (const char *data, gsize length, GError **error)
   text = json_node_get_string (member);
   if (text[0] == '\0') {
     frame->content = json_object_new ();
+    frame->content_text = g_strdup ("{}");
     return g_steal_pointer (&frame);
   }
   content = alger_json_parse_utf8 (text, strlen (text), NULL, NULL);
@@ -186,7 +188,24 @@ alger_frame_parse (const char *data, gsize length, GError **error)
     return NULL;
   }
   frame->content = json_node_dup_object (content);
+  frame->content_text = g_strdup (text);
   return g_steal_pointer (&frame);
+}
+
+char *
+alger_frame_audit_payload_of (const AlgerFrame *frame)
+{
+  GString *out;
+
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  out = g_string_sized_new (strlen (frame->content_text) + 80);
+  g_string_append_printf (out, "{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
+                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":",
+                          frame->id, frame->request_id, frame->type);
+  g_string_append (out, frame->content_text);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
 }
 
 gint64

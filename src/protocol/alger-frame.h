@@ -30,6 +30,7 @@ typedef struct {
   gint64 request_id;
   gint64 type;
   JsonObject *content; /* parsed `content` object, never NULL on success ("" counts as {}) */
+  char *content_text;  /* `content` as received (a JSON object text; "{}" for "") */
 } AlgerFrame;
 
 void alger_frame_free (AlgerFrame *frame);
@@ -77,5 +78,9 @@ gboolean alger_frame_type_is_request (gint64 type);
  * JSON ("" -> {}); otherwise (not UTF-8, not JSON, not an object) the raw text as a
  * JSON string (invalid UTF-8 replaced by U+FFFD). Never NULL. Does not redact. */
 char *alger_frame_audit_payload (const char *data, gsize length);
+
+/* the same for a frame that parsed, without parsing again:
+ * {"id":…,"requestId":…,"type":…,"content":<content as received>} */
+char *alger_frame_audit_payload_of (const AlgerFrame *frame);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "alger-handlers.h"
 
 #include "alger-error.h"
+#include "alger-json-text.h"
 #include "alger-executions.h"
 
 struct _AlgerHandlers {
@@ -142,6 +143,8 @@ login_done (GObject *source, GAsyncResult *result, gpointer user_data)
     record_action (self, ctx->session, user_id, "login", login);
   }
   alger_store_touch_last_login (self->store, user_id, NULL, NULL);
+  if (g_strcmp0 (user_id, alger_session_get_user_id (ctx->session)) == 0)
+    alger_session_touch_last_login (ctx->session);
   alger_session_reply (ctx->session, ctx->id, 200, "{\"status\":\"login-ok\"}");
 }
 
@@ -171,39 +174,11 @@ add_member_copy (JsonBuilder *builder, JsonObject *row, const char *from, const 
     json_builder_add_value (builder, json_node_copy (node));
 }
 
-static void
-handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
+static char *
+profile_content (JsonObject *user)
 {
-  gboolean wrong_type = FALSE;
-  const char *user_id = get_string (frame->content, "userId", &wrong_type);
-  JsonObject *user = alger_session_get_user (session);
-  g_autoptr(JsonBuilder) details = json_builder_new ();
   g_autoptr(JsonBuilder) reply = json_builder_new ();
-  g_autofree char *content = NULL;
 
-  if (wrong_type) {
-    reply_error (session, frame->id, 301, "userId must be a string");
-    return;
-  }
-  if (user_id == NULL || user_id[0] == '\0') {
-    reply_error (session, frame->id, 301, "userId is required");
-    return;
-  }
-  json_builder_begin_object (details);
-  json_builder_set_member_name (details, "messageId");
-  json_builder_add_int_value (details, frame->id);
-  json_builder_set_member_name (details, "requestedUserId");
-  json_builder_add_string_value (details, user_id);
-  json_builder_end_object (details);
-  record_action (self, session, NULL, "get_user_data", details);
-
-  /* only the connected user's own profile: others look the same as unknown */
-  if (g_strcmp0 (user_id, alger_session_get_username (session)) != 0 &&
-      g_strcmp0 (user_id, alger_session_get_user_id (session)) != 0) {
-    g_autofree char *msg = g_strdup_printf ("user '%s' not found", user_id);
-    reply_error (session, frame->id, 301, msg);
-    return;
-  }
   json_builder_begin_object (reply);
   json_builder_set_member_name (reply, "user");
   json_builder_begin_object (reply);
@@ -215,8 +190,45 @@ handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
   add_member_copy (reply, user, "last_login", "lastLogin");
   json_builder_end_object (reply);
   json_builder_end_object (reply);
-  content = builder_to_string (reply);
-  alger_session_reply (session, frame->id, 201, content);
+  return builder_to_string (reply);
+}
+
+static void
+handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
+{
+  gboolean wrong_type = FALSE;
+  const char *user_id = get_string (frame->content, "userId", &wrong_type);
+  GString *details;
+
+  if (wrong_type) {
+    reply_error (session, frame->id, 301, "userId must be a string");
+    return;
+  }
+  if (user_id == NULL || user_id[0] == '\0') {
+    reply_error (session, frame->id, 301, "userId is required");
+    return;
+  }
+  /* hot path (dashboards poll it): details written directly, profile cached */
+  details = g_string_sized_new (64);
+  g_string_append_printf (details, "{\"messageId\":%" G_GINT64_FORMAT ",\"requestedUserId\":",
+                          frame->id);
+  alger_json_append_string (details, user_id, -1);
+  g_string_append_c (details, '}');
+  alger_store_record_user_action (self->store, alger_session_get_user_id (session),
+                                  "get_user_data", details->str, NULL, NULL);
+  g_string_free (details, TRUE);
+
+  /* only the connected user's own profile: others look the same as unknown */
+  if (g_strcmp0 (user_id, alger_session_get_username (session)) != 0 &&
+      g_strcmp0 (user_id, alger_session_get_user_id (session)) != 0) {
+    g_autofree char *msg = g_strdup_printf ("user '%s' not found", user_id);
+    reply_error (session, frame->id, 301, msg);
+    return;
+  }
+  if (alger_session_get_profile_json (session) == NULL)
+    alger_session_set_profile_json (session,
+                                    profile_content (alger_session_get_user (session)));
+  alger_session_reply (session, frame->id, 201, alger_session_get_profile_json (session));
 }
 
 /* ---- 102 catalog ---- */

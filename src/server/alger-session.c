@@ -42,6 +42,7 @@ struct _AlgerSession {
   char *path;
   char *username;
   JsonObject *user;
+  char *profile_json; /* the 201 content, built once (the profile rarely changes) */
   gint64 connected_at;
   gint64 last_seen;
 
@@ -197,7 +198,8 @@ record_incoming (AlgerSession *self, const char *data, gsize len, AlgerFrame *fr
                  const GError *error)
 {
   AlgerFrameRecord rec = { 0 };
-  g_autofree char *payload = alger_frame_audit_payload (data, len);
+  g_autofree char *payload = frame != NULL ? alger_frame_audit_payload_of (frame)
+                                            : alger_frame_audit_payload (data, len);
 
   rec.conversation_id = self->conversation_id;
   rec.direction = ALGER_DIRECTION_INCOMING;
@@ -479,6 +481,31 @@ alger_session_get_user (AlgerSession *self)
 }
 
 const char *
+alger_session_get_profile_json (AlgerSession *self)
+{
+  return self->profile_json;
+}
+
+void
+alger_session_set_profile_json (AlgerSession *self, char *profile_json)
+{
+  g_free (self->profile_json);
+  self->profile_json = profile_json;
+}
+
+void
+alger_session_touch_last_login (AlgerSession *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+
+  if (self->user == NULL)
+    return;
+  json_object_set_string_member (self->user, "last_login", stamp);
+  g_clear_pointer (&self->profile_json, g_free);
+}
+
+const char *
 alger_session_get_user_id (AlgerSession *self)
 {
   if (self->user == NULL || !json_object_has_member (self->user, "id"))
@@ -546,6 +573,7 @@ alger_session_finalize (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_pointer (&self->user, json_object_unref);
+  g_free (self->profile_json);
   g_free (self->id);
   g_free (self->conversation_id);
   g_free (self->client_ip);

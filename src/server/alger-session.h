@@ -53,6 +53,11 @@ const char *alger_session_get_conversation_id (AlgerSession *self);
 const char *alger_session_get_user_id (AlgerSession *self);
 const char *alger_session_get_username (AlgerSession *self);
 JsonObject *alger_session_get_user (AlgerSession *self);
+/* the cached 201 content for this session's user (NULL until set) */
+const char *alger_session_get_profile_json (AlgerSession *self);
+void alger_session_set_profile_json (AlgerSession *self, char *profile_json /* transfer full */);
+/* a login succeeded: the profile's lastLogin changes */
+void alger_session_touch_last_login (AlgerSession *self);
 const char *alger_session_get_client_ip (AlgerSession *self);
 guint alger_session_get_client_port (AlgerSession *self);
 gint64 alger_session_get_connected_at (AlgerSession *self); /* unix usec */
