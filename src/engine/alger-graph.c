@@ -9,9 +9,12 @@
 
 #include "alger-graph.h"
 
+#include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "alger-describe.h"
+#include "alger-json-text.h"
 #include "alger-error.h"
 
 typedef struct {
@@ -85,6 +88,8 @@ alger_graph_unref (AlgerGraph *graph)
   if (g_atomic_ref_count_dec (&graph->ref_count))
     alger_graph_free (graph);
 }
+
+#define ALGER_GRAPH_TEXT_MAX_DEPTH ALGER_JSON_MAX_DEPTH
 
 /* FNV-1a: ids are short, and this needs no NUL terminator */
 static inline guint32
@@ -929,11 +934,787 @@ alger_graph_get_sinks (const AlgerGraph *graph)
   return nodes_with_degree_zero (graph, graph->succ_off);
 }
 
+/* ---- reading straight from JSON text ------------------------------------
+ *
+ * Two steps.  check_value() walks the whole text once with the wire
+ * reader's rules (alger-json-text.c: RFC 8259 only, depth 512, no U+0000,
+ * valid UTF-8), building nothing.  The text is then known to be well formed,
+ * so the graph is read with cheap skipping: only ids, kinds, track flags,
+ * edge ends and params objects (handed to the wire reader) are looked at.
+ * The rules of reading are those of alger_graph_new_from_json. */
+
+/* a member the reader wants: pipeline, nodes or edges (last one wins) */
+typedef struct {
+  const char *v; /* at the value; NULL when missing or null */
+  guint count;   /* elements, when the value is an array */
+} Cand;
+
+typedef struct {
+  const char *start;
+  const char *p;
+  const char *end;
+  const char *reason;
+  guint depth;
+  gboolean in_pipeline; /* inside the value of the root's "pipeline" */
+  Cand root[3];         /* the root's pipeline, nodes, edges */
+  Cand pipe[3];         /* the same inside root.pipeline */
+  GString *keybuf;
+} Text;
+
+static const char *const graph_keys[] = { "pipeline", "nodes", "edges" };
+
+/* 1: ends a plain run inside a string ('"', '\\', control bytes, >= 0x80) */
+static guint8 str_stop[256];
+/* 1: ends a number or literal (whitespace, ',', ']', '}', ':') */
+static guint8 scalar_stop[256];
+
+static void
+text_tables_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    for (guint c = 0; c < 256; c++) {
+      str_stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+      scalar_stop[c] = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' ||
+                       c == '}' || c == ':';
+    }
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static gboolean
+text_fail (Text *t, const char *p, const char *reason)
+{
+  if (t->reason == NULL) {
+    t->reason = reason;
+    t->p = p;
+  }
+  return FALSE;
+}
+
+static inline const char *
+ws (const char *p, const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+static int
+hex_digit (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+static gboolean
+read_hex4 (const char *p, gunichar *out)
+{
+  gunichar v = 0;
+
+  for (int i = 0; i < 4; i++) {
+    int h = hex_digit (p[i]);
+    if (h < 0)
+      return FALSE;
+    v = (v << 4) | (gunichar) h;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/* t->p at the opening quote */
+static gboolean
+check_string (Text *t)
+{
+  const guchar *p = (const guchar *) t->p + 1;
+  const guchar *end = (const guchar *) t->end;
+  const guchar *s = p;
+  gboolean high = FALSE;
+
+  for (;;) {
+    while (p < end && !str_stop[*p])
+      p++;
+    if (p >= end)
+      return text_fail (t, (const char *) p, "unterminated string");
+    if (*p == '"')
+      break;
+    if (*p >= 0x80) {
+      high = TRUE;
+      p++;
+      continue;
+    }
+    if (*p < 0x20)
+      return text_fail (t, (const char *) p, "control character in string");
+    /* an escape */
+    if (++p >= end)
+      break;
+    switch (*p) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      p++;
+      break;
+    case 'u': {
+      gunichar u = 0;
+      if (end - p < 5)
+        return text_fail (t, (const char *) p + 1, "truncated \\u escape");
+      if (!read_hex4 ((const char *) p + 1, &u))
+        return text_fail (t, (const char *) p + 1, "bad \\u escape");
+      if (u == 0)
+        return text_fail (t, (const char *) p + 5, "\\u0000 is not supported in strings");
+      p += 5;
+      break;
+    }
+    default:
+      return text_fail (t, (const char *) p + 1, "bad escape in string");
+    }
+  }
+  if (p >= end)
+    return text_fail (t, (const char *) p, "unterminated string");
+  if (high && !g_utf8_validate_len ((const char *) s, (gsize) (p - s), NULL))
+    return text_fail (t, (const char *) s, "text is not valid UTF-8");
+  t->p = (const char *) p + 1;
+  return TRUE;
+}
+
+static gboolean
+check_number (Text *t)
+{
+  const char *p = t->p;
+  const char *s = p;
+  gboolean integral = TRUE;
+
+  if (p < t->end && *p == '-')
+    p++;
+  if (p >= t->end || !g_ascii_isdigit (*p))
+    return text_fail (t, p, "bad number");
+  if (*p == '0')
+    p++;
+  else
+    while (p < t->end && g_ascii_isdigit (*p))
+      p++;
+  if (p < t->end && *p == '.') {
+    integral = FALSE;
+    p++;
+    if (p >= t->end || !g_ascii_isdigit (*p))
+      return text_fail (t, p, "bad number");
+    while (p < t->end && g_ascii_isdigit (*p))
+      p++;
+  }
+  if (p < t->end && (*p == 'e' || *p == 'E')) {
+    integral = FALSE;
+    p++;
+    if (p < t->end && (*p == '+' || *p == '-'))
+      p++;
+    if (p >= t->end || !g_ascii_isdigit (*p))
+      return text_fail (t, p, "bad number");
+    while (p < t->end && g_ascii_isdigit (*p))
+      p++;
+  }
+  /* the wire reader refuses doubles that overflow; only long or
+   * exponent forms can */
+  if (!integral && (p - s > 300 || memchr (s, 'e', (gsize) (p - s)) != NULL ||
+                    memchr (s, 'E', (gsize) (p - s)) != NULL)) {
+    g_autofree char *num = g_strndup (s, (gsize) (p - s));
+    if (!isfinite (g_ascii_strtod (num, NULL)))
+      return text_fail (t, p, "number out of range");
+  }
+  t->p = p;
+  return TRUE;
+}
+
+static gboolean
+check_literal (Text *t, const char *lit, gsize len)
+{
+  if ((gsize) (t->end - t->p) < len || memcmp (t->p, lit, len) != 0)
+    return text_fail (t, t->p, "unexpected character");
+  t->p += len;
+  return TRUE;
+}
+
+static const char *tval_string (const char *v, GString *buf, gsize *len);
+
+/* which of graph_keys the key at @k (its quote) is, or -1 */
+static int
+graph_key (Text *t, const char *k)
+{
+  gsize len = 0;
+  const char *s = tval_string (k, t->keybuf, &len);
+
+  for (int i = 0; i < 3; i++) {
+    if (strlen (graph_keys[i]) == len && memcmp (s, graph_keys[i], len) == 0)
+      return i;
+  }
+  return -1;
+}
+
+/* @count: where to store the element count of an array (or NULL) */
+static gboolean
+check_value (Text *t, guint *count)
+{
+  t->p = ws (t->p, t->end);
+  if (t->p >= t->end)
+    return text_fail (t, t->p, "unexpected end of text");
+  switch (*t->p) {
+  case '{':
+  case '[': {
+    char close = *t->p == '{' ? '}' : ']';
+    gboolean is_obj = close == '}';
+
+    if (++t->depth > ALGER_GRAPH_TEXT_MAX_DEPTH)
+      return text_fail (t, t->p, "nested too deeply");
+    t->p = ws (t->p + 1, t->end);
+    if (count != NULL)
+      *count = 0;
+    if (is_obj)
+      count = NULL; /* only arrays are counted, per element */
+    if (t->p < t->end && *t->p == close) {
+      t->p++;
+      t->depth--;
+      return TRUE;
+    }
+    for (;;) {
+      int which = -1;
+
+      if (is_obj) {
+        const char *key = NULL;
+
+        t->p = ws (t->p, t->end);
+        if (t->p >= t->end || *t->p != '"')
+          return text_fail (t, t->p, "expected a string key");
+        key = t->p;
+        if (!check_string (t))
+          return FALSE;
+        t->p = ws (t->p, t->end);
+        if (t->p >= t->end || *t->p != ':')
+          return text_fail (t, t->p, "expected ':'");
+        t->p = ws (t->p + 1, t->end);
+        /* remember the members the graph is read from */
+        if (t->depth == 1 || (t->depth == 2 && t->in_pipeline))
+          which = graph_key (t, key);
+        if (which == 0 && t->depth == 1) {
+          t->in_pipeline = TRUE;
+          memset (t->pipe, 0, sizeof t->pipe);
+        }
+      }
+      if (which >= 0) {
+        Cand *cand = t->depth == 1 ? &t->root[which] : &t->pipe[which];
+        cand->v = *t->p == 'n' ? NULL : t->p;
+        cand->count = 0;
+        if (!check_value (t, &cand->count))
+          return FALSE;
+        if (which == 0 && t->depth == 1)
+          t->in_pipeline = FALSE;
+      } else if (!check_value (t, NULL)) {
+        return FALSE;
+      }
+      if (count != NULL)
+        (*count)++;
+      t->p = ws (t->p, t->end);
+      if (t->p < t->end && *t->p == ',') {
+        t->p++;
+        continue;
+      }
+      if (t->p < t->end && *t->p == close) {
+        t->p++;
+        t->depth--;
+        return TRUE;
+      }
+      return text_fail (t, t->p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+  }
+  case '"':
+    return check_string (t);
+  case 't':
+    return check_literal (t, "true", 4);
+  case 'f':
+    return check_literal (t, "false", 5);
+  case 'n':
+    return check_literal (t, "null", 4);
+  default:
+    if (*t->p == '-' || g_ascii_isdigit (*t->p))
+      return check_number (t);
+    return text_fail (t, t->p, "unexpected character");
+  }
+}
+
+/* -- walking text already checked -- */
+
+static inline const char *
+skip_string (const char *p)
+{
+  const guchar *q = (const guchar *) p + 1;
+
+  for (;;) {
+    while (*q != '"' && *q != '\\')
+      q++;
+    if (*q == '"')
+      return (const char *) q + 1;
+    q += 2;
+  }
+}
+
+static const char *
+skip_value (const char *p, const char *end)
+{
+  guint depth = 0;
+
+  if (*p == '"')
+    return skip_string (p);
+  if (*p != '{' && *p != '[') {
+    while (p < end && !scalar_stop[(guchar) *p])
+      p++;
+    return p;
+  }
+  do {
+    char c = *p;
+    if (c == '"') {
+      p = skip_string (p);
+      continue;
+    }
+    if (c == '{' || c == '[')
+      depth++;
+    else if (c == '}' || c == ']')
+      depth--;
+    p++;
+  } while (depth > 0);
+  return p;
+}
+
+/* a value's text: first byte tells its type */
+typedef const char *TVal;
+
+static inline gboolean
+tval_is_null (TVal v)
+{
+  return v == NULL || *v == 'n';
+}
+
+/* unescape the string literal at @v (at its quote) into @out, as the wire
+ * reader does (lone surrogates become U+FFFD) */
+static void
+unescape_string (TVal v, GString *out)
+{
+  const char *p = v + 1;
+
+  g_string_truncate (out, 0);
+  for (;;) {
+    const char *run = p;
+    while (*p != '"' && *p != '\\')
+      p++;
+    g_string_append_len (out, run, p - run);
+    if (*p == '"')
+      return;
+    p++;
+    switch (*p++) {
+    case 'b': g_string_append_c (out, '\b'); break;
+    case 'f': g_string_append_c (out, '\f'); break;
+    case 'n': g_string_append_c (out, '\n'); break;
+    case 'r': g_string_append_c (out, '\r'); break;
+    case 't': g_string_append_c (out, '\t'); break;
+    case 'u': {
+      gunichar u = 0;
+      read_hex4 (p, &u);
+      p += 4;
+      if (u >= 0xD800 && u <= 0xDBFF) {
+        gunichar lo = 0;
+        if (p[0] == '\\' && p[1] == 'u' && read_hex4 (p + 2, &lo) && lo >= 0xDC00 &&
+            lo <= 0xDFFF) {
+          u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
+        } else {
+          u = 0xFFFD;
+        }
+      } else if (u >= 0xDC00 && u <= 0xDFFF) {
+        u = 0xFFFD;
+      }
+      g_string_append_unichar (out, u);
+      break;
+    }
+    default: /* '"', '\\', '/' */
+      g_string_append_c (out, p[-1]);
+      break;
+    }
+  }
+}
+
+/* a string value's content: borrowed from the text when it has no escape
+ * (not NUL-terminated then), else unescaped into @buf */
+static const char *
+tval_string (TVal v, GString *buf, gsize *len)
+{
+  const char *p = v + 1;
+
+  while (*p != '"' && *p != '\\')
+    p++;
+  if (*p == '"') {
+    *len = (gsize) (p - v - 1);
+    return v + 1;
+  }
+  unescape_string (v, buf);
+  *len = buf->len;
+  return buf->str;
+}
+
+typedef enum { NUM_INT, NUM_DOUBLE } NumKind;
+
+static NumKind
+tval_number (TVal v, const char *end, gint64 *i, double *d)
+{
+  const char *e = skip_value (v, end);
+  char tmp[64];
+  g_autofree char *big = NULL;
+  const char *num = tmp;
+  gsize len = (gsize) (e - v);
+
+  if (len < sizeof tmp) {
+    memcpy (tmp, v, len);
+    tmp[len] = '\0';
+  } else {
+    num = big = g_strndup (v, len);
+  }
+  if (strpbrk (num, ".eE") == NULL) {
+    errno = 0;
+    *i = g_ascii_strtoll (num, NULL, 10);
+    if (errno != ERANGE)
+      return NUM_INT;
+  }
+  *d = g_ascii_strtod (num, NULL);
+  return NUM_DOUBLE;
+}
+
+/* scalar_to_string for text: NULL for null, objects and arrays */
+static const char *
+tval_to_string (TVal v, const char *end, GString *buf, gsize *len)
+{
+  gint64 i = 0;
+  double d = 0;
+
+  if (v == NULL)
+    return NULL;
+  switch (*v) {
+  case '"':
+    return tval_string (v, buf, len);
+  case 't':
+  case 'f':
+    *len = *v == 't' ? 4 : 5;
+    return *v == 't' ? "True" : "False";
+  case 'n':
+  case '{':
+  case '[':
+    return NULL;
+  default:
+    g_string_truncate (buf, 0);
+    if (tval_number (v, end, &i, &d) == NUM_INT) {
+      g_string_append_printf (buf, "%" G_GINT64_FORMAT, i);
+    } else {
+      g_autofree char *f = alger_describe_format_float (d);
+      g_string_append (buf, f);
+    }
+    *len = buf->len;
+    return buf->str;
+  }
+}
+
+static gboolean
+tval_flag (TVal v, const char *end, GString *buf)
+{
+  const char *yes[] = { "true", "1", "yes", "on" };
+  gint64 i = 0;
+  double d = 0;
+  gsize len = 0;
+  const char *s = NULL;
+
+  switch (*v) {
+  case 't':
+    return TRUE;
+  case 'f':
+  case 'n':
+  case '{':
+  case '[':
+    return FALSE;
+  case '"':
+    s = tval_string (v, buf, &len);
+    for (guint k = 0; k < G_N_ELEMENTS (yes); k++) {
+      if (len == strlen (yes[k]) && g_ascii_strncasecmp (s, yes[k], len) == 0)
+        return TRUE;
+    }
+    return FALSE;
+  default:
+    return tval_number (v, end, &i, &d) == NUM_INT ? i != 0 : d != 0.0;
+  }
+}
+
+typedef struct {
+  TVal id, data, params, kind, type, track_output, track_output2, source, target;
+} TMembers;
+
+static inline gboolean
+key_is (const char *k, gsize len, const char *name)
+{
+  return strlen (name) == len && memcmp (k, name, len) == 0;
+}
+
+/* the members the engine reads (the last of a repeated key wins; a null
+ * value counts as missing); @obj at '{' or NULL.  Returns the end of the
+ * object (NULL when @obj is not one). */
+static const char *
+tscan_members (TVal obj, const char *end, GString *keybuf, TMembers *m)
+{
+  const char *p = NULL;
+
+  memset (m, 0, sizeof (*m));
+  if (obj == NULL || *obj != '{')
+    return NULL;
+  p = ws (obj + 1, end);
+  while (*p != '}') {
+    gsize klen = 0;
+    const char *k = tval_string (p, keybuf, &klen);
+    TVal v = NULL;
+    TVal *slot = NULL;
+
+    p = ws (skip_string (p), end) + 1; /* ':' */
+    v = ws (p, end);
+    p = ws (skip_value (v, end), end);
+    if (*p == ',')
+      p = ws (p + 1, end);
+    switch (klen > 0 ? k[0] : 0) {
+    case 'i':
+      if (key_is (k, klen, "id"))
+        slot = &m->id;
+      break;
+    case 'd':
+      if (key_is (k, klen, "data"))
+        slot = &m->data;
+      break;
+    case 'p':
+      if (key_is (k, klen, "params"))
+        slot = &m->params;
+      break;
+    case 'k':
+      if (key_is (k, klen, "kind"))
+        slot = &m->kind;
+      break;
+    case 't':
+      if (key_is (k, klen, "type"))
+        slot = &m->type;
+      else if (key_is (k, klen, "trackOutput"))
+        slot = &m->track_output;
+      else if (key_is (k, klen, "track_output"))
+        slot = &m->track_output2;
+      else if (key_is (k, klen, "target"))
+        slot = &m->target;
+      break;
+    case 's':
+      if (key_is (k, klen, "source"))
+        slot = &m->source;
+      break;
+    default:
+      break;
+    }
+    if (slot != NULL)
+      *slot = tval_is_null (v) ? NULL : v;
+  }
+  return p + 1;
+}
+
+typedef struct {
+  const char *end;
+  GString *buf;
+  GString *buf2;
+} TCtx;
+
+/* @next: set to the end of the node object */
+static gboolean
+tread_node (AlgerGraph *graph, guint index, TVal v, TCtx *c, const char **next, GError **error)
+{
+  AlgerGraphNode *out = &graph->nodes[index];
+  TMembers nm, dm;
+  TVal params = NULL;
+  gsize len = 0;
+  const char *id = NULL;
+
+  if (*v != '{') {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                         "Each node must be an object.");
+    return FALSE;
+  }
+  *next = tscan_members (v, c->end, c->buf, &nm);
+  id = tval_to_string (nm.id, c->end, c->buf, &len);
+  if (id == NULL || len == 0) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                         "Each node must have a non-empty string 'id'.");
+    return FALSE;
+  }
+  if (!node_set_id (graph, index, id, len, error))
+    return FALSE;
+  tscan_members (nm.data, c->end, c->buf, &dm);
+
+  params = dm.params != NULL ? dm.params : nm.params;
+  if (params != NULL && *params != '{') {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Node '%s' params must be a dict.",
+                 out->id);
+    return FALSE;
+  }
+  if (params != NULL && *ws (params + 1, c->end) != '}') {
+    g_autoptr(JsonNode) node = NULL;
+    const char *pend = skip_value (params, c->end);
+
+    /* checked above, so this cannot fail */
+    node = alger_json_parse_utf8 (params, (gsize) (pend - params), NULL, error);
+    if (node == NULL)
+      return FALSE;
+    out->params = json_object_ref (json_node_get_object (node));
+  }
+
+  {
+    TVal cands[] = { dm.kind, dm.type, nm.kind, nm.type };
+    /* python's `a or b or ...`: empty strings fall through */
+    for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
+      const char *s = tval_to_string (cands[i], c->end, c->buf, &len);
+      if (s == NULL || len == 0)
+        continue;
+      if (s != c->buf->str) {
+        g_string_truncate (c->buf, 0);
+        g_string_append_len (c->buf, s, (gssize) len);
+        s = c->buf->str;
+      }
+      node_set_kind (graph, out, s);
+      break;
+    }
+  }
+  {
+    TVal cands[] = { dm.track_output, dm.track_output2, nm.track_output, nm.track_output2 };
+    for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
+      if (cands[i] != NULL) {
+        out->track = tval_flag (cands[i], c->end, c->buf);
+        break;
+      }
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+tread_edges (AlgerGraph *graph, const Cand *edges, TCtx *c, GError **error)
+{
+  guint n_edges = edges->v != NULL ? edges->count : 0;
+  g_autofree guint *resolved = g_new (guint, 2 * (gsize) MAX (n_edges, 1));
+  const char *p = edges->v != NULL ? ws (edges->v + 1, c->end) : NULL;
+
+  for (guint e = 0; e < n_edges; e++) {
+    TMembers em;
+    gsize src_len = 0, tgt_len = 0;
+    const char *src = NULL;
+    const char *tgt = NULL;
+    gint s = -1, t = -1;
+
+    p = tscan_members (p, c->end, c->buf, &em);
+    src = tval_to_string (em.source, c->end, c->buf, &src_len);
+    tgt = tval_to_string (em.target, c->end, c->buf2, &tgt_len);
+    if (src == NULL || tgt == NULL || src_len == 0 || tgt_len == 0) {
+      g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                           "Each edge must include 'source' and 'target'.");
+      return FALSE;
+    }
+    s = index_find (graph, src, src_len);
+    t = index_find (graph, tgt, tgt_len);
+    if ((s < 0 || t < 0) && graph->missing_src == NULL) {
+      graph->missing_src = g_strndup (src, src_len);
+      graph->missing_tgt = g_strndup (tgt, tgt_len);
+    }
+    resolved[2 * e] = (guint) s;
+    resolved[2 * e + 1] = (guint) t;
+    p = ws (p, c->end);
+    if (*p == ',')
+      p = ws (p + 1, c->end);
+  }
+  if (graph->missing_src == NULL)
+    build_adjacency (graph, resolved, n_edges);
+  return TRUE;
+}
+
+static gboolean
+tcheck_array (const Cand *cand, const char *name, GError **error)
+{
+  if (cand->v != NULL && *cand->v != '[') {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Graph '%s' must be a list.", name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 AlgerGraph *
 alger_graph_new_from_text (const char *text, gssize length, guint max_nodes, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, length, error))
+  g_autoptr(AlgerGraph) graph = NULL;
+  g_autoptr(GString) buf = g_string_new (NULL);
+  g_autoptr(GString) buf2 = g_string_new (NULL);
+  Text t = { 0 };
+  TCtx c = { 0 };
+  const char *obj = NULL;
+  const Cand *cands = NULL; /* pipeline, nodes, edges of the graph object */
+  const char *p = NULL;
+  guint n_nodes = 0;
+
+  g_return_val_if_fail (text != NULL || length <= 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  text_tables_init ();
+  if (length < 0)
+    length = (gssize) strlen (text);
+  t.start = t.p = text;
+  t.end = text + length;
+  t.keybuf = buf;
+  if (check_value (&t, NULL)) {
+    t.p = ws (t.p, t.end);
+    if (t.p < t.end)
+      text_fail (&t, t.p, "trailing characters after the JSON value");
+  }
+  if (t.reason != NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "offset %" G_GSIZE_FORMAT ": %s",
+                 (gsize) (t.p - t.start), t.reason);
     return NULL;
-  return alger_graph_new_from_json (json_parser_get_root (parser), max_nodes, error);
+  }
+
+  c.end = t.end;
+  c.buf = buf;
+  c.buf2 = buf2;
+  obj = ws (text, t.end);
+  if (*obj != '{') {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE, "Graph must be an object.");
+    return NULL;
+  }
+  cands = t.root;
+  if (t.root[0].v != NULL) {
+    if (*t.root[0].v != '{') {
+      g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
+                           "Graph 'pipeline' must be an object.");
+      return NULL;
+    }
+    cands = t.pipe;
+  }
+  if (!tcheck_array (&cands[1], "nodes", error) || !tcheck_array (&cands[2], "edges", error))
+    return NULL;
+  n_nodes = cands[1].v != NULL ? cands[1].count : 0;
+  if (!check_limits (n_nodes, cands[2].v != NULL ? cands[2].count : 0, max_nodes, error))
+    return NULL;
+
+  graph = graph_alloc (n_nodes);
+  p = n_nodes > 0 ? ws (cands[1].v + 1, t.end) : NULL;
+  for (guint i = 0; i < n_nodes; i++) {
+    graph->n_nodes++;
+    if (!tread_node (graph, i, p, &c, &p, error))
+      return NULL;
+    p = ws (p, t.end);
+    if (*p == ',')
+      p = ws (p + 1, t.end);
+  }
+  if (!tread_edges (graph, &cands[2], &c, error))
+    return NULL;
+  return g_steal_pointer (&graph);
 }
