@@ -226,7 +226,7 @@ alger_runner_run (AlgerGraph *graph,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-    if (artifacts == NULL)
+    if (artifacts == NULL && callback != NULL)
       artifacts = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
     report (callback, user_data, graph, i, k + 1, ms, NULL, artifacts, output);
     st.values[i] = g_steal_pointer (&output);
