@@ -180,6 +180,66 @@ alger_rng_next_float (AlgerRng *rng)
   return to_float (alger_rng_next32 (rng));
 }
 
+#if defined(__SIZEOF_INT128__)
+typedef unsigned __int128 u128;
+
+static inline guint64
+output64 (u128 s)
+{
+  guint64 hi = (guint64) (s >> 64);
+  guint64 x = hi ^ (guint64) s;
+  guint rot = (guint) (hi >> 58);
+
+  return (x >> rot) | (x << ((64 - rot) & 63));
+}
+
+/* n64 whole 64-bit draws, two floats each.  PCG64's state is an LCG
+ * (s' = a*s + c mod 2^128), so four lanes each jump four steps at once
+ * (s4 = a^4*s + c*(1 + a + a^2 + a^3)): the same sequence, but four
+ * independent multiply chains instead of one */
+static void
+fill_lanes (AlgerRng *rng, float *out, gsize n64)
+{
+  const u128 a = ((u128) PCG_MULT_HI << 64) | PCG_MULT_LO;
+  const u128 c = ((u128) rng->inc_hi << 64) | rng->inc_lo;
+  const u128 a2 = a * a;
+  const u128 a4 = a2 * a2;
+  const u128 c4 = c * (1 + a + a2 + a2 * a);
+  u128 s = ((u128) rng->state_hi << 64) | rng->state_lo;
+  u128 l0 = a * s + c;
+  u128 l1 = a * l0 + c;
+  u128 l2 = a * l1 + c;
+  u128 l3 = a * l2 + c;
+  gsize k = 0;
+
+  for (; k + 4 <= n64; k += 4) {
+    guint64 r0 = output64 (l0), r1 = output64 (l1), r2 = output64 (l2), r3 = output64 (l3);
+    float *o = out + 2 * k;
+
+    o[0] = to_float ((guint32) r0);
+    o[1] = to_float ((guint32) (r0 >> 32));
+    o[2] = to_float ((guint32) r1);
+    o[3] = to_float ((guint32) (r1 >> 32));
+    o[4] = to_float ((guint32) r2);
+    o[5] = to_float ((guint32) (r2 >> 32));
+    o[6] = to_float ((guint32) r3);
+    o[7] = to_float ((guint32) (r3 >> 32));
+    s = l3;
+    l0 = a4 * l0 + c4;
+    l1 = a4 * l1 + c4;
+    l2 = a4 * l2 + c4;
+    l3 = a4 * l3 + c4;
+  }
+  rng->state_hi = (guint64) (s >> 64);
+  rng->state_lo = (guint64) s;
+  for (; k < n64; k++) {
+    guint64 r = alger_rng_next64 (rng);
+    out[2 * k] = to_float ((guint32) r);
+    out[2 * k + 1] = to_float ((guint32) (r >> 32));
+  }
+}
+#endif
+
 void
 alger_rng_fill_float (AlgerRng *rng, float *out, gsize n)
 {
@@ -188,7 +248,15 @@ alger_rng_fill_float (AlgerRng *rng, float *out, gsize n)
   /* drain a buffered half first, then take whole 64-bit outputs */
   if (n > 0 && rng->has_uint32)
     out[i++] = alger_rng_next_float (rng);
+#if defined(__SIZEOF_INT128__)
+  if (n - i >= 16) {
+    gsize n64 = (n - i) / 2;
+    fill_lanes (rng, out + i, n64);
+    i += 2 * n64;
+  }
+#endif
   for (; i + 1 < n; i += 2) {
+
     guint64 r = alger_rng_next64 (rng);
     out[i] = to_float ((guint32) r);
     out[i + 1] = to_float ((guint32) (r >> 32));
