@@ -230,8 +230,8 @@ alger_dtype_to_string (AlgerDType dtype)
   }
 }
 
-AlgerValue *
-alger_value_new_array (AlgerDType dtype, guint ndim, const gsize *shape)
+static AlgerValue *
+new_array (AlgerDType dtype, guint ndim, const gsize *shape, gboolean zero)
 {
   AlgerValue *value = NULL;
   gsize n = 1;
@@ -282,7 +282,7 @@ alger_value_new_array (AlgerDType dtype, guint ndim, const gsize *shape)
 #endif
   /* calloc, not posix_memalign+memset: large blocks come zeroed from mmap
    * without touching every page */
-  block = calloc (1, padded);
+  block = zero ? calloc (1, padded) : malloc (padded);
   if (block == NULL)
     return NULL;
 
@@ -296,6 +296,18 @@ alger_value_new_array (AlgerDType dtype, guint ndim, const gsize *shape)
   addr = ((guintptr) block + ALGER_ARRAY_ALIGN - 1) & ~((guintptr) ALGER_ARRAY_ALIGN - 1);
   value->arr.data = (gpointer) addr;
   return value;
+}
+
+AlgerValue *
+alger_value_new_array (AlgerDType dtype, guint ndim, const gsize *shape)
+{
+  return new_array (dtype, ndim, shape, TRUE);
+}
+
+AlgerValue *
+alger_value_new_array_uninit (AlgerDType dtype, guint ndim, const gsize *shape)
+{
+  return new_array (dtype, ndim, shape, FALSE);
 }
 
 AlgerDType

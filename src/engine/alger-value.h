@@ -55,6 +55,9 @@ gboolean alger_value_string_is_from_text (const AlgerValue *value);
  * Returns NULL (no allocation) when the element count overflows gsize or
  * the allocation fails. */
 AlgerValue *alger_value_new_array (AlgerDType dtype, guint ndim, const gsize *shape);
+/* the same, but the data is left uninitialised: for a node that writes
+ * every element before returning (saves clearing reused memory) */
+AlgerValue *alger_value_new_array_uninit (AlgerDType dtype, guint ndim, const gsize *shape);
 AlgerDType alger_value_array_get_dtype (const AlgerValue *value);
 guint alger_value_array_get_ndim (const AlgerValue *value);
 const gsize *alger_value_array_get_shape (const AlgerValue *value);

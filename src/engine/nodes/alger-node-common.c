@@ -452,8 +452,15 @@ alger_node_f32_data (AlgerValue *input, float **owned, GError **error)
                          "Unable to allocate memory for a float32 copy");
     return NULL;
   }
-  for (gsize i = 0; i < n; i++)
-    copy[i] = alger_array_get_f32 (src, alger_value_array_get_dtype (input), i);
+  if (alger_value_array_get_dtype (input) == ALGER_DTYPE_UINT8) {
+    const guint8 *u8 = src;
+    for (gsize i = 0; i < n; i++)
+      copy[i] = (float) u8[i];
+  } else {
+    AlgerDType dtype = alger_value_array_get_dtype (input);
+    for (gsize i = 0; i < n; i++)
+      copy[i] = alger_array_get_f32 (src, dtype, i);
+  }
   *owned = copy;
   return copy;
 }

@@ -167,7 +167,7 @@ dataset_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input,
 
   if (!dataset_check_size (ctx, shape, ndim, error))
     return NULL;
-  array = alger_value_new_array (ALGER_DTYPE_FLOAT32, ndim, shape);
+  array = alger_value_new_array_uninit (ALGER_DTYPE_FLOAT32, ndim, shape);
   if (array == NULL) {
     g_autofree char *str = shape_to_string (shape, ndim);
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_FAILED,

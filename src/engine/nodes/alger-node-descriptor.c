@@ -8,10 +8,68 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "alger-error.h"
 #include "alger-nodes-private.h"
 #include "alger-numerics.h"
+
+typedef float v4f __attribute__ ((vector_size (16)));
+typedef gint32 v4i __attribute__ ((vector_size (16)));
+
+/* max and min four lanes at a time; FALSE (use the exact loop) when a nan
+ * shows up */
+static gboolean
+minmax_fast (const float *p, gsize n, float *hi_out, float *lo_out)
+{
+  v4f vh, vl;
+  v4i bad;
+  float hi, lo;
+  gsize i;
+
+  if (n < 16)
+    return FALSE;
+  memcpy (&vh, p, sizeof vh);
+  vl = vh;
+  bad = vh != vh;
+  for (i = 4; i + 4 <= n; i += 4) {
+    v4f v;
+    v4i gt, lt;
+    memcpy (&v, p + i, sizeof v);
+    gt = v > vh;
+    lt = v < vl;
+    vh = (v4f) ((gt & (v4i) v) | (~gt & (v4i) vh));
+    vl = (v4f) ((lt & (v4i) v) | (~lt & (v4i) vl));
+    bad |= v != v;
+  }
+  hi = vh[0];
+  lo = vl[0];
+  for (guint k = 0; k < 4; k++) {
+    if (bad[k])
+      return FALSE;
+    hi = vh[k] > hi ? vh[k] : hi;
+    lo = vl[k] < lo ? vl[k] : lo;
+  }
+  for (; i < n; i++) {
+    if (isnan (p[i]))
+      return FALSE;
+    hi = p[i] > hi ? p[i] : hi;
+    lo = p[i] < lo ? p[i] : lo;
+  }
+  /* the exact loop keeps the first of equal values: only -0.0 and 0.0 are
+   * equal yet different, so a zero extreme is the first zero in the plane */
+  if (hi == 0.0f || lo == 0.0f) {
+    for (i = 0; p[i] != 0.0f; i++)
+      ;
+    if (hi == 0.0f)
+      hi = p[i];
+    if (lo == 0.0f)
+      lo = p[i];
+  }
+  *hi_out = hi;
+  *lo_out = lo;
+  return TRUE;
+}
 
 static AlgerValue *
 float_list_new (const float *values, gsize n)
@@ -63,6 +121,8 @@ descriptor_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *inp
     mean[c] = alger_mean_f32 (p, plane);
     std[c] = alger_std_f32 (p, plane);
     /* np.max/np.min propagate nan */
+    if (minmax_fast (p, plane, &max[c], &min[c]))
+      continue;
     for (gsize i = 1; i < plane && !isnan (hi); i++)
       hi = (p[i] > hi || isnan (p[i])) ? p[i] : hi;
     for (gsize i = 1; i < plane && !isnan (lo); i++)

@@ -56,6 +56,13 @@ figure_means (AlgerValue *data, GError **error)
   return values;
 }
 
+static void
+fill_f32 (float *dst, gsize n, float v)
+{
+  for (gsize i = 0; i < n; i++)
+    dst[i] = v;
+}
+
 static AlgerValue *
 figure_image (GArray *values, GError **error)
 {
@@ -68,15 +75,14 @@ figure_image (GArray *values, GError **error)
   float vmin = INFINITY, vmax = -INFINITY, span;
   float *img;
 
-  image = alger_value_new_array (ALGER_DTYPE_FLOAT32, 3, shape);
+  image = alger_value_new_array_uninit (ALGER_DTYPE_FLOAT32, 3, shape);
   if (image == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
                          "Unable to allocate memory for the figure");
     return NULL;
   }
   img = alger_value_array_get_data (image);
-  for (gsize i = 0; i < 3 * plane; i++)
-    img[i] = bg;
+  fill_f32 (img, 3 * plane, bg);
 
   for (gsize k = 0; k < n; k++) {
     float v = g_array_index (values, float, k);
@@ -117,17 +123,13 @@ figure_image (GArray *values, GError **error)
       y0 = FIG_HEIGHT - (gsize) (h - FIG_BASELINE);
     for (guint ch = 0; ch < 3; ch++) {
       float colour = (float) rgb[ch] / 255.0f;
-      for (gsize y = y0; y < FIG_BASELINE; y++) {
-        for (gsize x = x0; x < x1 && x < width; x++)
-          img[ch * plane + y * width + x] = colour;
-      }
+      gsize xe = MIN (x1, width);
+      for (gsize y = y0; y < FIG_BASELINE && x0 < xe; y++)
+        fill_f32 (img + ch * plane + y * width + x0, xe - x0, colour);
     }
   }
   for (guint ch = 0; ch < 3; ch++) {
-    for (gsize y = FIG_BASELINE; y < FIG_BASELINE + 2; y++) {
-      for (gsize x = 0; x < width; x++)
-        img[ch * plane + y * width + x] = 0.25f;
-    }
+    fill_f32 (img + ch * plane + FIG_BASELINE * width, 2 * width, 0.25f);
   }
   return g_steal_pointer (&image);
 }

@@ -284,7 +284,7 @@ filter_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, 
                  "kernelSize %" G_GINT64_FORMAT " is too large for this array", ksize);
     return NULL;
   }
-  out = alger_value_new_array (ALGER_DTYPE_FLOAT32, 3, shape);
+  out = alger_value_new_array_uninit (ALGER_DTYPE_FLOAT32, 3, shape);
   if (out == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,
                          "Unable to allocate memory for the filter");

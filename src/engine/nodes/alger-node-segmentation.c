@@ -45,7 +45,7 @@ segmentation_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *i
   if (!segmentation_threshold (ctx, params, &threshold, error))
     return NULL;
 
-  out = alger_value_new_array (ALGER_DTYPE_UINT8, alger_value_array_get_ndim (input),
+  out = alger_value_new_array_uninit (ALGER_DTYPE_UINT8, alger_value_array_get_ndim (input),
                                alger_value_array_get_shape (input));
   if (out == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_FAILED,

@@ -9,10 +9,26 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "alger-numerics.h"
 
 #define PW_BLOCKSIZE 128
+
+/* the eight accumulators as one vector: lane j adds a[i + j] in the same
+ * order as numpy's r[j], so the result is bit-identical */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float v8f __attribute__ ((vector_size (8 * sizeof (float))));
+
+static inline __attribute__ ((always_inline)) v8f
+load8 (const float *p)
+{
+  v8f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
 
 float
 alger_pairwise_sum_f32 (const float *a, gsize n)
@@ -23,15 +39,11 @@ alger_pairwise_sum_f32 (const float *a, gsize n)
       res += a[i];
     return res;
   } else if (n <= PW_BLOCKSIZE) {
-    float r[8];
+    v8f r = load8 (a);
     float res;
     gsize i;
-    for (gsize j = 0; j < 8; j++)
-      r[j] = a[j];
-    for (i = 8; i < n - (n % 8); i += 8) {
-      for (gsize j = 0; j < 8; j++)
-        r[j] += a[i + j];
-    }
+    for (i = 8; i < n - (n % 8); i += 8)
+      r += load8 (a + i);
     res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
     for (; i < n; i++)
       res += a[i];
