@@ -1,8 +1,11 @@
 /* test-graph: reading rules, the five validation steps, Kahn/DFS order */
 #include "config.h"
 
+#include <string.h>
+
 #include "alger-error.h"
 #include "alger-graph.h"
+#include "alger-json-text.h"
 
 static AlgerGraph *
 graph_from_string (const char *text, guint max_nodes, GError **error)
@@ -124,6 +127,205 @@ test_error_case (gconstpointer data)
   }
   g_assert_error (error, ALGER_ERROR, c->code);
   g_assert_cmpstr (error->message, ==, c->message);
+}
+
+/* the same case read straight from the text must end the same way */
+static void
+test_error_case_text (gconstpointer data)
+{
+  const ErrorCase *c = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerGraph) graph = alger_graph_new_from_text (c->graph, -1, 0, &error);
+
+  if (graph != NULL)
+    alger_graph_validate (graph, c->strategy, &error);
+  if (c->code < 0) {
+    g_assert_no_error (error);
+    return;
+  }
+  g_assert_error (error, ALGER_ERROR, c->code);
+  g_assert_cmpstr (error->message, ==, c->message);
+}
+
+/* both readers give the same graph (or the same reading error) */
+static void
+assert_readers_agree (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error_json = NULL;
+  g_autoptr(GError) error_text = NULL;
+  g_autoptr(AlgerGraph) a = NULL;
+  g_autoptr(AlgerGraph) b = NULL;
+  g_autoptr(JsonNode) root = alger_json_parse (text, strlen (text), NULL, NULL);
+
+  g_assert_nonnull (root);
+  a = alger_graph_new_from_json (root, 0, &error_json);
+  b = alger_graph_new_from_text (text, -1, 0, &error_text);
+  if (a == NULL) {
+    g_assert_null (b);
+    g_assert_cmpint (error_json->code, ==, error_text->code);
+    g_assert_cmpstr (error_json->message, ==, error_text->message);
+    return;
+  }
+  g_assert_no_error (error_text);
+  g_assert_cmpuint (alger_graph_get_n_nodes (a), ==, alger_graph_get_n_nodes (b));
+  for (guint i = 0; i < alger_graph_get_n_nodes (a); i++) {
+    g_autofree char *pa = NULL;
+    g_autofree char *pb = NULL;
+    g_autoptr(JsonNode) na = json_node_init_object (json_node_alloc (),
+                                                     alger_graph_get_node_params (a, i));
+    g_autoptr(JsonNode) nb = json_node_init_object (json_node_alloc (),
+                                                     alger_graph_get_node_params (b, i));
+
+    g_assert_cmpstr (alger_graph_get_node_id (a, i), ==, alger_graph_get_node_id (b, i));
+    g_assert_cmpint (alger_graph_lookup (b, alger_graph_get_node_id (a, i)), ==, (gint) i);
+    g_assert_cmpstr (alger_graph_get_node_kind_name (a, i), ==,
+                     alger_graph_get_node_kind_name (b, i));
+    g_assert_true (alger_graph_get_node_kind (a, i) == alger_graph_get_node_kind (b, i));
+    g_assert_cmpint (alger_graph_get_node_track_flag (a, i), ==,
+                     alger_graph_get_node_track_flag (b, i));
+    pa = json_to_string (na, FALSE);
+    pb = json_to_string (nb, FALSE);
+    g_assert_cmpstr (pa, ==, pb);
+  }
+  g_clear_error (&error_json);
+  g_clear_error (&error_text);
+  if (alger_graph_validate (a, "kahn", &error_json)) {
+    g_assert_true (alger_graph_validate (b, "kahn", &error_text));
+    for (guint i = 0; i < alger_graph_get_n_nodes (a); i++) {
+      const char *const *ia = alger_graph_get_predecessor_ids (a, i);
+      const char *const *ib = alger_graph_get_predecessor_ids (b, i);
+      g_assert_cmpstrv (ia, ib);
+    }
+  } else {
+    g_assert_false (alger_graph_validate (b, "kahn", &error_text));
+    g_assert_cmpstr (error_json->message, ==, error_text->message);
+  }
+}
+
+static void
+test_text_reader_agrees (void)
+{
+  const char *shared = g_getenv ("ALGER_SHARED_DIR");
+  g_autofree char *golden = NULL;
+  g_autofree char *sample = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name = NULL;
+  guint n = 0;
+  const char *cases[] = {
+    /* repeated keys: the last wins, a null one counts as missing */
+    "{\"nodes\":[{\"id\":\"a\",\"id\":\"b\",\"kind\":\"dataset\"}],\"nodes\":[{\"id\":\"c\","
+    "\"kind\":\"dataset\",\"kind\":null,\"type\":\"identity\"}]}",
+    "{\"pipeline\":{\"nodes\":[{\"id\":\"x\",\"kind\":\"dataset\"}]},\"pipeline\":null,"
+    "\"nodes\":[{\"id\":\"y\",\"kind\":\"dataset\"}]}",
+    "{\"pipeline\":{\"nodes\":[]},\"pipeline\":{\"nodes\":[{\"id\":\"z\"}],\"pipeline\":1}}",
+    /* escaped keys and ids, ids that are numbers or booleans */
+    "{\"n\\u006fdes\":[{\"\\u0069d\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"data\":{\"kind\":\"dataset\"}},"
+    "{\"id\":12,\"kind\":\"identity\"},{\"id\":-0,\"kind\":\"identity\"},"
+    "{\"id\":1.5e3,\"kind\":\"identity\"},{\"id\":true,\"kind\":\"identity\"},"
+    "{\"id\":99999999999999999999,\"kind\":\"identity\"}],"
+    "\"edges\":[{\"source\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"target\":12},{\"source\":\"12\",\"target\":\"0\"},"
+    "{\"source\":0,\"target\":1500.0},{\"source\":\"1500.0\",\"target\":\"True\"},"
+    "{\"source\":\"True\",\"target\":1e+20}]}",
+    /* params: nested, empty, wrong type; kinds falling through */
+    "{\"nodes\":[{\"id\":\"a\",\"params\":{\"shape\":[1,2,3],\"seed\":123456789012345678901234,"
+    "\"x\":{\"y\":[null,true,1.25,\"s\"]}},\"data\":{\"kind\":\"\",\"type\":\"dataset\"}},"
+    "{\"id\":\"b\",\"data\":{\"params\":{}},\"kind\":\"nope\"},"
+    "{\"id\":\"c\",\"data\":{\"params\":null},\"params\":{\"k\":1},\"kind\":7}]}",
+    "{\"nodes\":[{\"id\":\"a\",\"data\":{\"params\":[1]}}]}",
+    "{\"nodes\":[{\"id\":\"a\",\"data\":{\"params\":\"x\"}}]}",
+    /* track flags */
+    "{\"nodes\":[{\"id\":\"a\",\"trackOutput\":\"Yes\"},{\"id\":\"b\",\"track_output\":2.5},"
+    "{\"id\":\"c\",\"data\":{\"trackOutput\":0},\"trackOutput\":true},"
+    "{\"id\":\"d\",\"data\":{\"track_output\":\"off\"}},{\"id\":\"e\",\"trackOutput\":[1]},"
+    "{\"id\":\"f\",\"trackOutput\":\"ON\"}]}",
+    /* shapes that fail */
+    "[]", "{\"pipeline\":[]}", "{\"nodes\":{}}", "{\"nodes\":[],\"edges\":3}",
+    "{\"nodes\":[1]}", "{\"nodes\":[{\"id\":\"a\"},{\"id\":\"a\"}]}",
+    "{\"nodes\":[{\"id\":\"a\"}],\"edges\":[{\"source\":\"a\"}]}",
+    "{\"nodes\":[{\"id\":\"a\"}],\"edges\":[\"x\"]}",
+    "{\"nodes\":[{\"id\":\"a\"}],\"edges\":[{\"source\":\"a\",\"target\":\"q\"},"
+    "{\"source\":\"r\",\"target\":\"a\"}]}",
+    "{\"nodes\":[{\"id\":\"a\",\"kind\":\"identity\"},{\"id\":\"b\",\"kind\":\"identity\"}],"
+    "\"edges\":[{\"source\":\"a\",\"target\":\"b\"},{\"source\":\"b\",\"target\":\"a\"}]}",
+    " { } ",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_readers_agree (cases[i]);
+
+  g_assert_nonnull (shared);
+  sample = g_build_filename (shared, "fixtures", "test_DAG.json", NULL);
+  g_assert_true (g_file_get_contents (sample, &text, NULL, NULL));
+  assert_readers_agree (text);
+  golden = g_build_filename (shared, "fixtures", "golden", "graphs", NULL);
+  dir = g_dir_open (golden, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_build_filename (golden, name, NULL);
+    g_autofree char *contents = NULL;
+
+    if (!g_str_has_suffix (name, ".json"))
+      continue;
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    assert_readers_agree (contents);
+    n++;
+  }
+  g_assert_cmpuint (n, >, 10);
+}
+
+/* the text reader accepts exactly what the wire reader accepts */
+static void
+test_text_reader_strict (void)
+{
+  const char *texts[] = {
+    "", " ", "{", "}", "{\"nodes\":[}", "{\"nodes\":[1,]}", "{'nodes':[]}", "{\"a\":1,}",
+    "{\"a\" 1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
+    "{\"a\":1e999}", "{\"a\":-1E+400}", "{\"a\":NaN}", "{\"a\":tru}", "{\"a\":nul}",
+    "{\"a\":\"\\u0000\"}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\t\"}",
+    "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xed\xa0\x80\"}",
+    "{} x", "{}{}", "{\"a\":1} // c", "/* c */ {}", "{\"a\":\"unterminated}",
+    "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\\ud800\\u0041\"}", "{\"a\":\"\xc3\xa9\"}",
+    "{\"a\":[1e308,-0.0,0,1E-400,123456789012345678901234567890]}", "\t{\"a\":{}}\r\n",
+    "{\"a\":[[[[]]]]}", "{\"a\":\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"}", "{\"a\":0x10}", "{\"a\":+1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autoptr(GError) wire_error = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = alger_json_parse (texts[i], strlen (texts[i]), NULL, &wire_error);
+    g_autoptr(AlgerGraph) graph = alger_graph_new_from_text (texts[i], -1, 0, &error);
+
+    if (node == NULL) {
+      g_assert_null (graph);
+      g_assert_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
+      g_assert_true (g_str_has_prefix (error->message, "offset "));
+    } else {
+      /* valid JSON: either a graph or a reading error, never a text error */
+      g_assert_true (graph != NULL || error->code == ALGER_ERROR_PIPELINE);
+    }
+  }
+}
+
+static void
+test_text_reader_depth (void)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"a\":");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerGraph) graph = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  graph = alger_graph_new_from_text (deep->str, (gssize) deep->len, 0, &error);
+  g_assert_null (graph);
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+  /* not NUL-terminated: the length is honoured */
+  g_clear_error (&error);
+  graph = alger_graph_new_from_text ("{\"nodes\":[]}garbage", 12, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (alger_graph_get_n_nodes (graph), ==, 0);
 }
 
 static void
@@ -353,6 +555,13 @@ main (int argc, char **argv)
     g_autofree char *path = g_strdup_printf ("/alger/graph/validate/%s", error_cases[i].name);
     g_test_add_data_func (path, &error_cases[i], test_error_case);
   }
+  for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/alger/graph/text/error/%s", error_cases[i].name);
+    g_test_add_data_func (path, &error_cases[i], test_error_case_text);
+  }
+  g_test_add_func ("/alger/graph/text/agrees", test_text_reader_agrees);
+  g_test_add_func ("/alger/graph/text/strict", test_text_reader_strict);
+  g_test_add_func ("/alger/graph/text/depth", test_text_reader_depth);
   g_test_add_func ("/alger/graph/limit", test_limit);
   g_test_add_func ("/alger/graph/reading-rules", test_reading_rules);
   g_test_add_func ("/alger/graph/orders", test_orders);
