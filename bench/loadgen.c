@@ -44,7 +44,7 @@
 
 /* ---------------------------------------------------------------- options */
 
-enum mode { MODE_RTT, MODE_HANDSHAKE, MODE_IDLE };
+enum mode { MODE_RTT, MODE_HANDSHAKE, MODE_IDLE, MODE_RUN };
 
 static struct {
   enum mode mode;
@@ -54,6 +54,7 @@ static struct {
   const char *query;
   const char *protocol;
   const char *user_id;
+  const char *content_file;
   int conns;
   double duration;
   double warmup;
@@ -76,7 +77,11 @@ static struct {
   .verbose = 0,
 };
 
-static const char *const mode_names[] = { "rtt", "handshake", "idle" };
+static const char *const mode_names[] = { "rtt", "handshake", "idle", "run" };
+
+/* run mode: the 104 content (a JSON object), escaped as a JSON string */
+static char *run_content;
+static unsigned long long n_rejected;
 
 /* ------------------------------------------------------------------ utils */
 
@@ -232,7 +237,7 @@ enum cstate {
   ST_DEAD,       /* idle mode after READY: dropped, not reconnected */
 };
 
-#define WBUF_SIZE 4096
+#define WBUF_SIZE 32768
 #define RBUF_INIT 4096
 #define MAX_FRAME (16u << 20)
 #define MAX_HEADERS 16384
@@ -439,11 +444,36 @@ conn_queue_frame (Conn *c, int opcode, const void *payload, size_t len)
 }
 
 static int
+conn_send_run (Conn *c)
+{
+  long long id = (long long) c->last_id + 1;
+  size_t cap = strlen (run_content) + 128;
+  char *msg = malloc (cap);
+  int n, rc;
+
+  if (msg == NULL)
+    die ("out of memory");
+  n = snprintf (msg, cap, "{\"id\":%lld,\"requestId\":%lld,\"type\":104,\"content\":%s}", id,
+                id, run_content);
+  c->t_start = now_ns ();
+  c->waiting = 1;
+  rc = conn_queue_frame (c, 0x1, msg, (size_t) n);
+  free (msg);
+  if (rc < 0)
+    return -1;
+  return conn_flush (c);
+}
+
+static int
 conn_send_request (Conn *c)
 {
   char msg[512];
   long long id = (long long) c->last_id + 1;
-  int n = snprintf (msg, sizeof msg,
+  int n;
+
+  if (opt.mode == MODE_RUN)
+    return conn_send_run (c);
+  n = snprintf (msg, sizeof msg,
                     "{\"id\":%lld,\"requestId\":%lld,\"type\":101,"
                     "\"content\":\"{\\\"userId\\\":\\\"%s\\\"}\"}",
                     id, id, opt.user_id);
@@ -659,7 +689,7 @@ scan_int (const unsigned char *p, size_t len, const char *key, int64_t *out)
 static void
 on_reply (Conn *c, uint64_t t)
 {
-  if (opt.mode != MODE_RTT)
+  if (opt.mode != MODE_RTT && opt.mode != MODE_RUN)
     return;
   if (c->waiting)
     {
@@ -744,9 +774,26 @@ process_frames (Conn *c, uint64_t t)
         case 0x1: /* text */
         case 0x2: /* binary */
           {
-            int64_t id, type;
+            int64_t id, type = -1;
             if (scan_int (pl, (size_t) len, "\"id\"", &id))
               c->last_id = id;
+            if (opt.mode == MODE_RUN)
+              {
+                /* a run ends with 207 (or 307); 397 = busy: ask again */
+                scan_int (pl, (size_t) len, "\"type\"", &type);
+                if (type == 397)
+                  {
+                    n_rejected++;
+                    if (running && conn_send_request (c) < 0)
+                      {
+                        conn_fail (c, E_RESET);
+                        return -1;
+                      }
+                    break;
+                  }
+                if (type != 207 && type < 300)
+                  break;
+              }
             /* a 3xx answer (395 wrong id, 301 ...) is an error reply */
             if (scan_int (pl, (size_t) len, "\"type\"", &type) && type >= 300)
               {
@@ -804,6 +851,7 @@ upgrade_done (Conn *c, uint64_t t)
         conn_start (c);
       break;
     case MODE_RTT:
+    case MODE_RUN:
       c->st = ST_OPEN;
       if (running && conn_send_request (c) < 0)
         conn_fail (c, E_RESET);
@@ -991,14 +1039,57 @@ usage (FILE *f)
     "  -w, --warmup SECS     warm-up before measuring (default 2)\n"
     "      --hold SECS       idle: how long to hold after READY (0 = until signal)\n"
     "      --timeout SECS    idle: give up waiting for all upgrades (default 60)\n"
+    "      --content-file F  run: the 104 request content (a JSON object) to send\n"
     "  -v, --verbose         diagnostics on stderr\n"
     "Prints one line: RESULT mode=... key=value ...\n");
+}
+
+/* read the content file and escape it as a JSON string literal */
+static void
+load_run_content (void)
+{
+  FILE *f = fopen (opt.content_file, "rb");
+  long size;
+  char *raw, *out, *o;
+
+  if (f == NULL)
+    die ("%s: %s", opt.content_file, strerror (errno));
+  fseek (f, 0, SEEK_END);
+  size = ftell (f);
+  fseek (f, 0, SEEK_SET);
+  raw = malloc ((size_t) size + 1);
+  if (raw == NULL || fread (raw, 1, (size_t) size, f) != (size_t) size)
+    die ("cannot read %s", opt.content_file);
+  fclose (f);
+  raw[size] = '\0';
+  out = o = malloc ((size_t) size * 6 + 3);
+  if (out == NULL)
+    die ("out of memory");
+  *o++ = '"';
+  for (long i = 0; i < size; i++)
+    {
+      unsigned char ch = (unsigned char) raw[i];
+      if (ch == '"' || ch == '\\')
+        {
+          *o++ = '\\';
+          *o++ = (char) ch;
+        }
+      else if (ch < 0x20)
+        o += sprintf (o, "\\u%04x", ch);
+      else
+        *o++ = (char) ch;
+    }
+  *o++ = '"';
+  *o = '\0';
+  free (raw);
+  run_content = out;
 }
 
 static void
 parse_args (int argc, char **argv)
 {
-  enum { OPT_PATH = 256, OPT_QUERY, OPT_PROTOCOL, OPT_USERID, OPT_HOLD, OPT_TIMEOUT };
+  enum { OPT_PATH = 256, OPT_QUERY, OPT_PROTOCOL, OPT_USERID, OPT_HOLD, OPT_TIMEOUT,
+         OPT_CONTENT };
   static const struct option longopts[] = {
     { "mode", required_argument, NULL, 'm' },
     { "conns", required_argument, NULL, 'c' },
@@ -1012,6 +1103,7 @@ parse_args (int argc, char **argv)
     { "warmup", required_argument, NULL, 'w' },
     { "hold", required_argument, NULL, OPT_HOLD },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "content-file", required_argument, NULL, OPT_CONTENT },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -1021,11 +1113,16 @@ parse_args (int argc, char **argv)
     {
       switch (ch)
         {
+        case OPT_CONTENT:
+          opt.content_file = optarg;
+          break;
         case 'm':
           if (strcmp (optarg, "rtt") == 0)
             opt.mode = MODE_RTT;
           else if (strcmp (optarg, "handshake") == 0)
             opt.mode = MODE_HANDSHAKE;
+          else if (strcmp (optarg, "run") == 0)
+            opt.mode = MODE_RUN;
           else if (strcmp (optarg, "idle") == 0)
             opt.mode = MODE_IDLE;
           else
@@ -1053,6 +1150,12 @@ parse_args (int argc, char **argv)
     opt.conns = opt.mode == MODE_IDLE ? 1000 : 32;
   if (opt.conns < 1 || opt.conns > 1000000)
     die ("bad --conns");
+  if (opt.mode == MODE_RUN)
+    {
+      if (opt.content_file == NULL)
+        die ("run mode needs --content-file");
+      load_run_content ();
+    }
   if (opt.duration <= 0 || opt.warmup < 0)
     die ("bad --duration/--warmup");
   if (opt.path[0] != '/')
@@ -1257,7 +1360,7 @@ main (int argc, char **argv)
   printf ("RESULT mode=%s conns=%d %s=%.1f p50_us=%.0f p99_us=%.0f p999_us=%.0f"
           " errors=%llu errors_total=%llu refused=%llu reset=%llu http=%llu proto=%llu"
           " server_close=%llu error_replies=%llu count=%llu secs=%.2f cpu_pct=%.1f last_close=%d\n",
-          mode, opt.conns, opt.mode == MODE_RTT ? "rps" : "hps", rate,
+          mode, opt.conns, opt.mode == MODE_RTT ? "rps" : opt.mode == MODE_RUN ? "runs_per_s" : "hps", rate,
           percentile_us (0.50), percentile_us (0.99), percentile_us (0.999),
           (unsigned long long) err_window, (unsigned long long) err_total,
           (unsigned long long) n_refused, (unsigned long long) n_reset,

@@ -32,6 +32,12 @@ void alger_json_append_string (GString *out, const char *s, gssize length);
  * non-finite doubles become null. A NULL node is written as null. */
 void alger_json_append_node (GString *out, JsonNode *node);
 
+/* In the JSON object text @text (already known to be valid JSON), find the value of
+ * the top-level member @name without building nodes: its byte offset and length.
+ * @span must be 0 on entry. FALSE when absent. */
+gboolean alger_json_find_member (const char *text, gsize length, const char *name,
+                                 gsize *start, gsize *span);
+
 /* format a finite double as Python's repr() would; @buf needs 32 bytes */
 const char *alger_json_format_double (double value, char *buf);
 

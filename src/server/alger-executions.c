@@ -18,6 +18,7 @@
 
 #include "alger-error.h"
 #include "alger-graph.h"
+#include "alger-json-text.h"
 #include "alger-redact.h"
 #include "alger-runner.h"
 
@@ -627,11 +628,11 @@ check_gates (AlgerExecutions *self, AlgerSession *session, gint64 request_id)
 }
 
 static void
-start_run (Request *req, JsonNode *graph, const char *source, const char *pipeline_id)
+start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char *source,
+           const char *pipeline_id)
 {
   AlgerExecutions *self = req->self;
   g_autoptr(AlgerExecution) execution = NULL;
-  g_autoptr(JsonNode) stored_graph = json_node_copy (graph);
   g_autofree char *graph_text = NULL;
   g_autofree char *params_text = NULL;
   g_autofree char *created = NULL;
@@ -647,8 +648,9 @@ start_run (Request *req, JsonNode *graph, const char *source, const char *pipeli
     return;
 
   execution = alger_execution_new (source, pipeline_id, strategy, user_id);
-  alger_redact_json_node (stored_graph);
-  graph_text = alger_json_to_string (stored_graph);
+  /* the store redacts the embedded password (off the main loop); the text as
+   * received saves serializing the graph again */
+  graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : alger_json_to_string (graph);
   params_text = req->params != NULL ? alger_json_to_string (req->params) : g_strdup ("{}");
 
   rec.id = alger_execution_get_id (execution);
@@ -760,7 +762,7 @@ stored_pipeline_done (GObject *source, GAsyncResult *result, gpointer user_data)
     reply_error (req->session, req->request_id, 303, "pipeline graph missing");
     return;
   }
-  start_run (req, graph, "db", req->execution_id);
+  start_run (req, graph, NULL, "db", req->execution_id);
 }
 
 static void
@@ -803,7 +805,15 @@ handle_run_adhoc (AlgerExecutions *self, AlgerSession *session, AlgerFrame *fram
   }
   if (!read_run_options (req, frame->content, 304))
     return;
-  start_run (req, graph, "payload", pipeline_id);
+  {
+    gsize start = 0, span = 0;
+    g_autofree char *text = NULL;
+    if (frame->content_text != NULL &&
+        alger_json_find_member (frame->content_text, strlen (frame->content_text), "graph",
+                                &start, &span))
+      text = g_strndup (frame->content_text + start, span);
+    start_run (req, graph, text, "payload", pipeline_id);
+  }
 }
 
 static void

@@ -78,6 +78,7 @@ typedef struct {
   gint64 n[OP_MAX_INTS];
   const char *s[OP_MAX_STRINGS];
   char ts[24]; /* "YYYY-MM-DD HH:MM:SS.mmm", taken when queued */
+  char *scrubbed[OP_MAX_STRINGS]; /* redacted copies made by the writer */
   char data[];
 } Op;
 
@@ -982,6 +983,8 @@ op_free (gpointer data)
   Op *op = data;
 
   g_clear_error (&op->error);
+  for (guint i = 0; i < OP_MAX_STRINGS; i++)
+    g_free (op->scrubbed[i]);
   g_free (op);
 }
 
@@ -1028,12 +1031,19 @@ deliver (GMainContext *ctx, Op **ops, guint n)
   g_source_unref (source);
 }
 
+static void op_scrub (AlgerSqliteStore *self, Op *op);
+
 static void
 process_batch (AlgerSqliteStore *self, GPtrArray *batch)
 {
   Op **ops = (Op **) batch->pdata;
   guint start = 0;
   guint n_out = 0;
+
+  for (guint i = 0; i < batch->len; i++) {
+    if (ops[i]->kind != OP_SYNC)
+      op_scrub (self, ops[i]);
+  }
 
   for (guint i = 0; i <= batch->len; i++) {
     if (i < batch->len && ops[i]->kind != OP_SYNC)
@@ -1171,35 +1181,93 @@ redact_level (AlgerSqliteStore *self)
 
 /* the JSON text to store: json itself, a redacted copy (kept in *tmp), or
  * NULL for a payload body under the metadata policy */
+/* Callers only apply the payload policy here; the redaction itself (parsing
+ * and re-serializing JSON that mentions a credential) is left to the writer
+ * thread, see op_scrub(), so the main loop never pays for it. */
 static const char *
 store_json (AlgerSqliteStore *self, const char *json, gboolean is_body, char **tmp)
 {
-  AlgerRedactLevel level = redact_level (self);
-
   if (json == NULL || (is_body && self->policy == ALGER_PAYLOAD_METADATA))
     return NULL;
-  if (!alger_redact_text_may_need (json, level))
-    return json;
-  *tmp = alger_redact_json_text_full (json, level, NULL);
-  return *tmp;
+  return json;
 }
 
 static const char *
 store_text (const char *text, char **tmp)
 {
-  if (text == NULL || !alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
-    return text;
-  *tmp = alger_redact_text (text);
-  return *tmp;
+  return text;
 }
 
 static const char *
 store_path (const char *path, char **tmp)
 {
-  if (path == NULL || !alger_redact_text_may_need (path, ALGER_REDACT_PASSWORDS))
-    return path;
-  *tmp = alger_redact_query (path);
-  return *tmp;
+  return path;
+}
+
+typedef enum {
+  SCRUB_NONE,
+  SCRUB_JSON,
+  SCRUB_TEXT,
+  SCRUB_PATH,
+} ScrubKind;
+
+/* which string of which op may hold a credential, and in what form */
+static ScrubKind
+scrub_kind (OpKind kind, guint index)
+{
+  switch (kind) {
+  case OP_OPEN_CONNECTION:
+    return index == 5 ? SCRUB_PATH : SCRUB_NONE;
+  case OP_FRAME:
+    return index == 1 ? SCRUB_JSON : index == 2 ? SCRUB_TEXT : SCRUB_NONE;
+  case OP_USER_ACTION:
+    return index == 2 ? SCRUB_JSON : SCRUB_NONE;
+  case OP_ERROR:
+    return index == 3 ? SCRUB_TEXT : index == 4 ? SCRUB_JSON : SCRUB_NONE;
+  case OP_CREATE_EXECUTION:
+    return index == 3 || index == 4 ? SCRUB_JSON : SCRUB_NONE;
+  case OP_UPDATE_EXECUTION:
+    return index == 3 ? SCRUB_JSON : SCRUB_NONE;
+  case OP_EXECUTION_EVENT:
+    return index == 2 ? SCRUB_TEXT : index == 3 ? SCRUB_JSON : SCRUB_NONE;
+  case OP_SAVE_PIPELINE:
+    return index == 2 || index == 4 ? SCRUB_JSON : SCRUB_NONE;
+  default:
+    return SCRUB_NONE;
+  }
+}
+
+/* writer thread: redact, once per op, every string that may need it */
+static void
+op_scrub (AlgerSqliteStore *self, Op *op)
+{
+  AlgerRedactLevel level = redact_level (self);
+
+  for (guint i = 0; i < OP_MAX_STRINGS; i++) {
+    ScrubKind kind = scrub_kind (op->kind, i);
+    const char *text = op->s[i];
+
+    if (kind == SCRUB_NONE || text == NULL || op->scrubbed[i] != NULL)
+      continue;
+    switch (kind) {
+    case SCRUB_JSON:
+      if (alger_redact_text_may_need (text, level))
+        op->scrubbed[i] = alger_redact_json_text_full (text, level, NULL);
+      break;
+    case SCRUB_TEXT:
+      if (alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
+        op->scrubbed[i] = alger_redact_text (text);
+      break;
+    case SCRUB_PATH:
+      if (alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
+        op->scrubbed[i] = alger_redact_query (text);
+      break;
+    default:
+      break;
+    }
+    if (op->scrubbed[i] != NULL)
+      op->s[i] = op->scrubbed[i];
+  }
 }
 
 static void
