@@ -1,0 +1,161 @@
+/* test-cli.c: algerd's command line: version, configuration errors, accounts */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "alger-test-harness.h"
+
+/* run algerd to completion; returns its exit status, output in *out */
+static int
+run_algerd (const char *const *args, const char *stdin_text, char **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+
+  g_ptr_array_add (argv, (gpointer) alger_test_algerd_path ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char *const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_strconcat (stdout_buf, stderr_buf, NULL);
+  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+static void
+test_version (void)
+{
+  const char *args[] = { "--version", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run_algerd (args, NULL, &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "algerd "));
+}
+
+typedef struct {
+  const char *name;
+  const char *option;
+  const char *config; /* key file contents, or NULL */
+  const char *expect; /* in the message */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "port-text", "--port=abc", NULL, "abc" },
+  { "port-range", "--port=70000", NULL, "70000" },
+  { "bus", "--bus=moon", NULL, "moon" },
+  { "delay", "--node-delay-ms=5,1", NULL, "5,1" },
+  { "unknown-key", NULL, "[server]\nportt = 1\n", "portt" },
+  { "unknown-group", NULL, "[nowhere]\nport = 1\n", "nowhere" },
+  { "bad-value", NULL, "[server]\nport = many\n", "many" },
+};
+
+static void
+test_bad_config (gconstpointer data)
+{
+  const BadCase *tc = data;
+  g_autofree char *dir = g_dir_make_tmp ("alger-cli-XXXXXX", NULL);
+  g_autofree char *state = g_strdup_printf ("--state-dir=%s", dir);
+  g_autofree char *conf_path = g_build_filename (dir, "alger.conf", NULL);
+  g_autofree char *conf = g_strdup_printf ("--config=%s", conf_path);
+  g_autofree char *out = NULL;
+  const char *args[5] = { state, "--bus=none", NULL, NULL, NULL };
+
+  if (tc->config != NULL) {
+    g_assert_true (g_file_set_contents (conf_path, tc->config, -1, NULL));
+    args[2] = conf;
+  } else {
+    args[2] = tc->option;
+  }
+  g_assert_cmpint (run_algerd (args, NULL, &out), !=, 0);
+  if (strstr (out, tc->expect) == NULL)
+    g_error ("message does not name %s: %s", tc->expect, out);
+  /* nothing was started: no database was created */
+  {
+    g_autofree char *db = g_build_filename (dir, "alger.sqlite3", NULL);
+    g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
+  }
+  g_unlink (conf_path);
+  g_rmdir (dir);
+}
+
+static void
+test_set_password (void)
+{
+  g_autoptr(AlgerTestServer) server = alger_test_server_start (NULL);
+  g_autofree char *state = g_strdup_printf ("--state-dir=%s", server->state_dir);
+  const char *args[] = { state, "--set-password", "admin", NULL };
+  const char *protocols[] = { "alger", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerTestClient) old = NULL;
+  g_autoptr(AlgerTestClient) fresh = NULL;
+  g_autofree char *hash = NULL;
+
+  alger_test_server_stop (server);
+  g_assert_cmpint (run_algerd (args, "s3cret-Pass\n", &out), ==, 0);
+  hash = alger_test_db_string (server, "select password_hash from users where username = "
+                                       "'admin'");
+  g_assert_nonnull (hash);
+  g_assert_true (hash[0] == '$');
+  g_assert_null (strstr (hash, "s3cret"));
+
+  alger_test_server_restart (server);
+  old = alger_test_client_connect_full (server, "username=admin&password=admin", protocols,
+                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (alger_test_client_wait_closed (old), ==, 4401);
+  fresh = alger_test_client_connect_full (server, "username=admin&password=s3cret-Pass",
+                                          protocols, &error);
+  g_assert_no_error (error);
+  alger_test_client_send (fresh, 101, "{\"userId\":\"admin\"}");
+  {
+    g_autoptr(JsonObject) frame = alger_test_client_recv (fresh);
+    g_assert_cmpint (json_object_get_int_member (frame, "type"), ==, 201);
+  }
+}
+
+static void
+test_admin_user (void)
+{
+  const char *extra[] = { "--admin-user=boss", NULL };
+  g_autoptr(AlgerTestServer) server = alger_test_server_start (extra);
+  const char *protocols[] = { "alger", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerTestClient) client = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  g_autoptr(JsonObject) content = NULL;
+
+  client = alger_test_client_connect_full (server, "username=boss&password=admin", protocols,
+                                           &error);
+  g_assert_no_error (error);
+  alger_test_client_send (client, 101, "{\"userId\":\"boss\"}");
+  frame = alger_test_client_recv (client);
+  g_assert_cmpint (json_object_get_int_member (frame, "type"), ==, 201);
+  content = alger_test_frame_content (frame);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (content, "user"),
+                                                  "id"),
+                   ==, "boss");
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from users"), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/alger/cli/version", test_version);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/alger/cli/bad-config/%s", bad_cases[i].name);
+    g_test_add_data_func (path, &bad_cases[i], test_bad_config);
+  }
+  g_test_add_func ("/alger/cli/set-password", test_set_password);
+  g_test_add_func ("/alger/cli/admin-user", test_admin_user);
+  return g_test_run ();
+}
