@@ -5,6 +5,8 @@
 
 #include "alger-describe.h"
 
+#include "alger-pyjson.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,59 +14,8 @@
 char *
 alger_describe_format_float (double d)
 {
-  char buf[40];
-  char digits[24];
-  guint n_digits = 0;
-  int exp10 = 0;
-  GString *out = NULL;
-  const char *e = NULL;
-
-  if (isnan (d))
-    return g_strdup ("nan");
-  if (isinf (d))
-    return g_strdup (d > 0 ? "inf" : "-inf");
-
-  /* shortest precision that round-trips, as Python's repr() */
-  for (int prec = 1; prec <= 17; prec++) {
-    g_snprintf (buf, sizeof (buf), "%.*e", prec - 1, d);
-    if (g_ascii_strtod (buf, NULL) == d)
-      break;
-  }
-  for (const char *p = buf; *p != '\0' && *p != 'e'; p++) {
-    if (g_ascii_isdigit (*p) && n_digits < sizeof (digits) - 1)
-      digits[n_digits++] = *p;
-  }
-  while (n_digits > 1 && digits[n_digits - 1] == '0')
-    n_digits--;
-  digits[n_digits] = '\0';
-  e = strchr (buf, 'e');
-  exp10 = e != NULL ? atoi (e + 1) : 0;
-
-  out = g_string_new (signbit (d) ? "-" : "");
-  if (exp10 >= -4 && exp10 < 16) {
-    if (exp10 < 0) {
-      g_string_append (out, "0.");
-      for (int i = 0; i < -exp10 - 1; i++)
-        g_string_append_c (out, '0');
-      g_string_append (out, digits);
-    } else {
-      for (int i = 0; i <= exp10; i++)
-        g_string_append_c (out, (guint) i < n_digits ? digits[i] : '0');
-      g_string_append_c (out, '.');
-      if ((guint) exp10 + 1 < n_digits)
-        g_string_append (out, digits + exp10 + 1);
-      else
-        g_string_append_c (out, '0');
-    }
-  } else {
-    g_string_append_c (out, digits[0]);
-    if (n_digits > 1) {
-      g_string_append_c (out, '.');
-      g_string_append (out, digits + 1);
-    }
-    g_string_append_printf (out, "e%c%02d", exp10 < 0 ? '-' : '+', ABS (exp10));
-  }
-  return g_string_free (out, FALSE);
+  /* Python's repr(), shared with the text node and the wire writer */
+  return alger_py_float_repr (d);
 }
 
 /* numpy's pairwise_sum for float32: blocks of 8 accumulators below 128 */

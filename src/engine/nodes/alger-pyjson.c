@@ -14,15 +14,12 @@
 #include "alger-error.h"
 #include "alger-pyjson.h"
 
+#include "alger-json-text.h"
+
 void
 alger_py_float_repr_append (GString *out, double d)
 {
-  char buf[40];
-  char digits[24];
-  int n_digits = 0;
-  int exp10 = 0;
-  int decpt;
-  char *e = NULL;
+  char buf[32];
 
   if (isnan (d)) {
     g_string_append (out, "nan");
@@ -37,52 +34,8 @@ alger_py_float_repr_append (GString *out, double d)
     return;
   }
 
-  /* shortest precision that reads back: the correctly rounded p-digit value
-   * is also the closest, so this matches dtoa's mode 0 */
-  for (int p = 1; p <= 17; p++) {
-    g_snprintf (buf, sizeof buf, "%.*e", p - 1, d);
-    if (strtod (buf, NULL) == d)
-      break;
-  }
-  /* buf is [-]d[.ddd]e[+-]xx; collect the digits and the exponent */
-  for (char *c = buf; *c != '\0'; c++) {
-    if (*c >= '0' && *c <= '9') {
-      digits[n_digits++] = *c;
-    } else if (*c == 'e') {
-      e = c;
-      break;
-    }
-  }
-  exp10 = atoi (e + 1);
-  while (n_digits > 1 && digits[n_digits - 1] == '0')
-    n_digits--;
-  digits[n_digits] = '\0';
-  decpt = exp10 + 1;
-
-  if (d < 0)
-    g_string_append_c (out, '-');
-  if (decpt <= -4 || decpt > 16) {
-    g_string_append_c (out, digits[0]);
-    if (n_digits > 1) {
-      g_string_append_c (out, '.');
-      g_string_append (out, digits + 1);
-    }
-    g_string_append_printf (out, "e%c%02d", exp10 < 0 ? '-' : '+', ABS (exp10));
-  } else if (decpt <= 0) {
-    g_string_append (out, "0.");
-    for (int i = 0; i < -decpt; i++)
-      g_string_append_c (out, '0');
-    g_string_append (out, digits);
-  } else if (decpt >= n_digits) {
-    g_string_append (out, digits);
-    for (int i = n_digits; i < decpt; i++)
-      g_string_append_c (out, '0');
-    g_string_append (out, ".0");
-  } else {
-    g_string_append_len (out, digits, decpt);
-    g_string_append_c (out, '.');
-    g_string_append (out, digits + decpt);
-  }
+  /* one implementation of repr() for the whole project (shortest round trip) */
+  g_string_append (out, alger_json_format_double (d, buf));
 }
 
 char *
