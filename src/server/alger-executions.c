@@ -337,7 +337,9 @@ deliver_end (gpointer data)
   g_object_ref (state->execution);
   {
     g_autoptr(AlgerExecution) execution = state->execution;
-    g_hash_table_steal (self->running, msg->execution_id);
+    gpointer key = NULL;
+    g_hash_table_steal_extended (self->running, msg->execution_id, &key, NULL);
+    g_free (key);
     alger_execution_finish (execution, status, final);
     g_signal_emit (self, signals[SIGNAL_EXECUTION_FINISHED], 0, execution);
     run_state_free (state);

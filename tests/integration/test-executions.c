@@ -653,7 +653,7 @@ test_concurrent_sessions (Fixture *fx, gconstpointer data)
 {
   AlgerTestClient *clients[3];
   gint64 rids[3];
-  g_autofree char *ids[3] = { NULL };
+  char *ids[3] = { NULL };
 
   for (guint i = 0; i < 3; i++) {
     clients[i] = alger_test_client_connect (fx->server);
@@ -666,6 +666,7 @@ test_concurrent_sessions (Fixture *fx, gconstpointer data)
     g_assert_cmpint (clients[i]->last_id, ==, 9);
     run_frames_clear (&rf);
     alger_test_client_free (clients[i]);
+    g_free (ids[i]);
   }
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from executions where "
                                                   "status = 'finished'"),
