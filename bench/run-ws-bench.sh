@@ -31,6 +31,7 @@ LOADGEN_ARGS=${LOADGEN_ARGS:-}
 LOADGEN=$BUILD/bench/bench-loadgen
 ECHO=$BUILD/bench/bench-echo-server
 ALGERD=$BUILD/src/server/algerd
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 for bin in "$LOADGEN" "$ECHO"; do
   if [ ! -x "$bin" ]; then
@@ -238,6 +239,24 @@ if [ -x "$ALGERD" ]; then
     tail -n 20 "$TMP/algerd.err" >&2
   fi
   stop_pid "$APID"
+
+  # executions: closed-loop 104 runs of the sample pipeline, max concurrency = cores
+  CORES=$(nproc)
+  RPORT=$(free_port) || { echo "run-ws-bench: no free port" >&2; exit 1; }
+  mkdir -p "$TMP/runs-state"
+  "$ALGERD" --port "$RPORT" --host 127.0.0.1 --state-dir "$TMP/runs-state" --bus=none \
+    --http-port 0 --max-concurrent "$CORES" --workers "$CORES" \
+    >"$TMP/runs.out" 2>"$TMP/runs.err" &
+  RPID=$!
+  PIDS+=("$RPID")
+  if wait_port "$RPID" "$RPORT" 20; then
+    line=$("$LOADGEN" --mode run --port "$RPORT" --conns "$CORES" --duration "$DURATION" \
+      --warmup "$WARMUP" --content-file "$HERE/sample-104.json" $LOADGEN_ARGS 2>/dev/null | tail -n 1)
+    echo "== runs: $line" >&2
+    R[runs.rate]=$(field "$line" runs_per_s); R[runs.p50]=$(field "$line" p50_us)
+    R[runs.p99]=$(field "$line" p99_us); R[runs.err]=$(field "$line" errors)
+  fi
+  stop_pid "$RPID"
 else
   echo "== $ALGERD not built; echo figures only" >&2
 fi
@@ -282,5 +301,10 @@ printf '%-22s %12s %12s\n' "CPU% server rtt/hs" "$(v echo.rtt_scpu)/$(v echo.hs_
   "$(v algerd.rtt_scpu)/$(v algerd.hs_scpu)"
 printf '%-22s %12s %12s\n' "CPU% loadgen rtt/hs" "$(v echo.rtt_lcpu)/$(v echo.hs_lcpu)" \
   "$(v algerd.rtt_lcpu)/$(v algerd.hs_lcpu)"
+printf '%-22s %12s %12s %10s  %-16s %s\n' "runs/s (104 sample)" "" "$(v runs.rate)" \
+  "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { printf "%.1f×", r / 16 }')" ">= 50× original" \
+  "$(verdict "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { print r / 16 }')" '>=' 50)"
+printf '%-22s %12s %12s\n' "run p50/p99 µs" "" "$(v runs.p50)/$(v runs.p99)"
+echo "(runs/s ratio is against the original's 16 runs/s measured on this machine kind, not in this run)"
 [ "$HAVE_ALGERD" = 1 ] || echo "(algerd columns empty: $ALGERD not built or did not start)"
 exit 0
