@@ -730,9 +730,8 @@ alger_json_append_node (GString *out, JsonNode *node)
 
 /* ---- locating a member in a text without building nodes ---- */
 
-/* skip one JSON string starting at p (p[0] == '"'); returns the position after it */
-static const char *
-span_skip_string (const char *p, const char *end)
+const char *
+alger_json_text_skip_string (const char *p, const char *end)
 {
   for (p++; p < end; p++) {
     if (*p == '\\')
@@ -743,9 +742,8 @@ span_skip_string (const char *p, const char *end)
   return NULL;
 }
 
-/* skip one value starting at p (whitespace already skipped) */
-static const char *
-span_skip_value (const char *p, const char *end)
+const char *
+alger_json_text_skip_value (const char *p, const char *end)
 {
   int depth = 0;
 
@@ -754,7 +752,7 @@ span_skip_value (const char *p, const char *end)
       return NULL;
     switch (*p) {
     case '"':
-      p = span_skip_string (p, end);
+      p = alger_json_text_skip_string (p, end);
       if (p == NULL)
         return NULL;
       continue;
@@ -779,8 +777,8 @@ span_skip_value (const char *p, const char *end)
   return p;
 }
 
-static const char *
-span_skip_ws (const char *p, const char *end)
+const char *
+alger_json_text_skip_ws (const char *p, const char *end)
 {
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
     p++;
@@ -792,17 +790,17 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
                         gsize *span)
 {
   const char *end = text + length;
-  const char *p = span_skip_ws (text, end);
+  const char *p = alger_json_text_skip_ws (text, end);
   gsize name_len = strlen (name);
 
   g_return_val_if_fail (text != NULL && name != NULL, FALSE);
 
   if (p >= end || *p != '{')
     return FALSE;
-  p = span_skip_ws (p + 1, end);
+  p = alger_json_text_skip_ws (p + 1, end);
   while (p < end && *p == '"') {
     const char *key = p + 1;
-    const char *after = span_skip_string (p, end);
+    const char *after = alger_json_text_skip_string (p, end);
     gboolean match;
     const char *value;
 
@@ -810,11 +808,11 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
       return FALSE;
     /* keys with escapes never match: good enough for the names we look up */
     match = (gsize) (after - 1 - key) == name_len && memcmp (key, name, name_len) == 0;
-    p = span_skip_ws (after, end);
+    p = alger_json_text_skip_ws (after, end);
     if (p >= end || *p != ':')
       return FALSE;
-    value = span_skip_ws (p + 1, end);
-    p = span_skip_value (value, end);
+    value = alger_json_text_skip_ws (p + 1, end);
+    p = alger_json_text_skip_value (value, end);
     if (p == NULL)
       return FALSE;
     if (match) {
@@ -822,9 +820,9 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
       *span = (gsize) (p - value);
       /* a later duplicate wins, as in the parser */
     }
-    p = span_skip_ws (p, end);
+    p = alger_json_text_skip_ws (p, end);
     if (p < end && *p == ',')
-      p = span_skip_ws (p + 1, end);
+      p = alger_json_text_skip_ws (p + 1, end);
     else
       break;
   }

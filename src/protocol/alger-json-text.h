@@ -38,6 +38,14 @@ void alger_json_append_node (GString *out, JsonNode *node);
 gboolean alger_json_find_member (const char *text, gsize length, const char *name,
                                  gsize *start, gsize *span);
 
+/* Lexical steps over JSON text known to be valid, for scanners that must not build
+ * nodes: each returns the position just after what it skipped, or NULL when the text
+ * ends first. skip_string expects p at the opening quote; skip_value expects p at the
+ * value's first character (whitespace already skipped). */
+const char *alger_json_text_skip_ws (const char *p, const char *end);
+const char *alger_json_text_skip_string (const char *p, const char *end);
+const char *alger_json_text_skip_value (const char *p, const char *end);
+
 /* format a finite double as Python's repr() would; @buf needs 32 bytes */
 const char *alger_json_format_double (double value, char *buf);
 

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "alger-json-text.h"
+
 static const char *const credential_keys[] = { "password", "token", "secret", "authorization" };
 
 static gboolean
@@ -329,6 +331,96 @@ alger_redact_text (const char *text)
   return g_string_free (out, FALSE);
 }
 
+static guint
+count_password_words (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++) {
+    if ((*p == 'p' || *p == 'P') && g_ascii_strncasecmp (p, "password", 8) == 0)
+      n++;
+  }
+  return n;
+}
+
+/* Scan JSON text for members named "password" (any case) and copy the text
+ * to out with each such value replaced by "[redacted]" (out stays NULL when
+ * nothing changed).  FALSE when the text needs the parser: a key with
+ * escapes, text ending early.  *n_keys counts the password members seen. */
+static gboolean
+scan_password_members (const char *json, const char *end, GString **out, guint *n_keys)
+{
+  const char *p = json;
+  const char *copied = json;
+  const char *redacted = "\"" ALGER_REDACTED "\"";
+  gsize redacted_len = strlen (redacted);
+
+  while (p < end) {
+    const char *key, *after, *colon, *value, *value_end;
+
+    if (*p != '"') {
+      p++;
+      continue;
+    }
+    key = p + 1;
+    after = alger_json_text_skip_string (p, end);
+    if (after == NULL)
+      return FALSE;
+    colon = alger_json_text_skip_ws (after, end);
+    if (colon >= end || *colon != ':') {
+      p = after; /* a string value */
+      continue;
+    }
+    if (memchr (key, '\\', (gsize) (after - 1 - key)) != NULL)
+      return FALSE;
+    if (after - 1 - key != 8 || g_ascii_strncasecmp (key, "password", 8) != 0) {
+      p = colon + 1;
+      continue;
+    }
+    (*n_keys)++;
+    value = alger_json_text_skip_ws (colon + 1, end);
+    value_end = value < end ? alger_json_text_skip_value (value, end) : NULL;
+    if (value_end == NULL)
+      return FALSE;
+    if ((gsize) (value_end - value) != redacted_len ||
+        memcmp (value, redacted, redacted_len) != 0) {
+      if (*out == NULL)
+        *out = g_string_sized_new ((gsize) (end - json) + 16);
+      g_string_append_len (*out, copied, value - copied);
+      g_string_append (*out, redacted);
+      copied = value_end;
+    }
+    p = value_end;
+  }
+  if (*out != NULL)
+    g_string_append_len (*out, copied, end - copied);
+  return TRUE;
+}
+
+/* Passwords only, straight on the text, keeping every other byte.  NULL when
+ * the parser must decide: not an object or array, a key with escapes, or the
+ * word "password" somewhere else than in the members found (free text, a
+ * broken document), which the slow path redacts as text. */
+static char *
+redact_passwords_in_text (const char *json, gboolean *changed)
+{
+  const char *end = json + strlen (json);
+  const char *start = alger_json_text_skip_ws (json, end);
+  GString *out = NULL;
+  guint n_keys = 0;
+
+  if (start >= end || (*start != '{' && *start != '['))
+    return NULL;
+  if (!scan_password_members (json, end, &out, &n_keys) || n_keys == 0 ||
+      n_keys != count_password_words (json)) {
+    if (out != NULL)
+      g_string_free (out, TRUE);
+    return NULL;
+  }
+  *changed = out != NULL;
+  return out != NULL ? g_string_free (out, FALSE) : g_strdup (json);
+}
+
 char *
 alger_redact_json_text_full (const char *json, AlgerRedactLevel level, gboolean *changed)
 {
@@ -341,6 +433,17 @@ alger_redact_json_text_full (const char *json, AlgerRedactLevel level, gboolean 
     *changed = FALSE;
   if (json == NULL)
     return NULL;
+
+  /* the common case (passwords only) without building a tree */
+  if (level == ALGER_REDACT_PASSWORDS) {
+    gboolean fast_changed = FALSE;
+    result = redact_passwords_in_text (json, &fast_changed);
+    if (result != NULL) {
+      if (changed != NULL)
+        *changed = fast_changed;
+      return result;
+    }
+  }
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, json, -1, NULL) ||
