@@ -5,6 +5,7 @@
  * restarted on the same state dir, and every frame any client received must
  * be in the database, with the row of the request it answers (STORE.md,
  * "Durability: audit before effect"). */
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@
 #include "alger-test-harness.h"
 
 #define N_CLIENTS 6
-#define N_ROUNDS 3
+#define N_ROUNDS 6
 /* a round must see at least this many frames, or it proves nothing */
 #define MIN_FRAMES 300
 
@@ -22,14 +23,60 @@ typedef struct {
   gint64 type;
 } Received;
 
+/* one round: when and how the server dies */
+typedef struct {
+  AlgerTestServer *server;
+  guint total;         /* frames received by all clients */
+  gint64 deadline;     /* monotonic time after which to kill */
+  guint min_total;     /* …and not before this many frames */
+  gboolean from_handler; /* kill inside a message handler, the instant a frame arrives */
+  gboolean killed;
+} Round;
+
 typedef struct {
   AlgerTestClient *client;
   char *agent;
   GArray *received; /* Received, in arrival order */
   gint64 last_sent;
-  guint *total;
+  Round *round;
   gboolean bad_frame; /* a frame that is not a well-formed 201 answer */
 } LoadClient;
+
+/* if the test aborts, do not leave a server behind holding our pipes */
+static volatile pid_t live_server_pid;
+
+static void
+on_abort (int sig)
+{
+  if (live_server_pid > 0)
+    kill (live_server_pid, SIGKILL);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static void
+track_server (AlgerTestServer *server)
+{
+  const char *ident = server->process != NULL
+                        ? g_subprocess_get_identifier (server->process)
+                        : NULL;
+
+  live_server_pid = ident != NULL ? (pid_t) g_ascii_strtoll (ident, NULL, 10) : 0;
+}
+
+static gboolean
+time_to_kill (Round *round)
+{
+  return g_get_monotonic_time () >= round->deadline && round->total >= round->min_total;
+}
+
+/* SIGKILL now, without waiting: the clients keep reading what is on its way */
+static void
+kill_now (Round *round)
+{
+  g_subprocess_send_signal (round->server->process, SIGKILL);
+  round->killed = TRUE;
+}
 
 static void
 send_next (LoadClient *lc)
@@ -57,7 +104,9 @@ on_load_message (SoupWebsocketConnection *conn, SoupWebsocketDataType type, GByt
   if (r.type != 201 || r.request_id != lc->last_sent || r.id != lc->last_sent)
     lc->bad_frame = TRUE;
   g_array_append_val (lc->received, r);
-  (*lc->total)++;
+  lc->round->total++;
+  if (!lc->round->killed && lc->round->from_handler && time_to_kill (lc->round))
+    kill_now (lc->round);
   send_next (lc);
 }
 
@@ -72,18 +121,12 @@ all_closed (gpointer data)
   return TRUE;
 }
 
-typedef struct {
-  gint64 deadline;
-  guint *total;
-  guint min_total;
-} KillWhen;
-
 static gboolean
-time_to_kill (gpointer data)
+round_timer_due (gpointer data)
 {
-  KillWhen *kw = data;
+  Round *round = data;
 
-  return g_get_monotonic_time () >= kw->deadline && *kw->total >= kw->min_total;
+  return round->killed || time_to_kill (round);
 }
 
 /* rows of one conversation, keyed "direction/message_id/request_id/type_code" */
@@ -160,35 +203,38 @@ has_row (ConversationRows *rows, const char *direction, gint64 message_id, gint6
 
 /* run the load on a live server, kill -9 it, return the clients */
 static LoadClient *
-run_round (AlgerTestServer *server, guint round, guint *total, gint64 delay_ms)
+run_round (AlgerTestServer *server, guint index, Round *round)
 {
   LoadClient *clients = g_new0 (LoadClient, N_CLIENTS);
-  KillWhen kw;
 
-  *total = 0;
+  round->server = server;
+  round->total = 0;
+  round->killed = FALSE;
+  round->min_total = MIN_FRAMES;
   for (guint i = 0; i < N_CLIENTS; i++) {
     LoadClient *lc = &clients[i];
 
     lc->agent = g_strdup_printf ("alger-durability/%d/round-%u/client-%u", (int) getpid (),
-                                 round, i);
+                                 index, i);
     lc->client = alger_test_client_connect_with_agent (server, lc->agent);
     lc->received = g_array_new (FALSE, FALSE, sizeof (Received));
-    lc->total = total;
+    lc->round = round;
     g_signal_connect_after (lc->client->connection, "message", G_CALLBACK (on_load_message),
                             lc);
   }
   /* all clients start together, then run closed loops */
+  round->deadline += g_get_monotonic_time ();
   for (guint i = 0; i < N_CLIENTS; i++)
     send_next (&clients[i]);
 
-  kw.deadline = g_get_monotonic_time () + delay_ms * 1000;
-  kw.total = total;
-  kw.min_total = MIN_FRAMES;
-  g_assert_true (alger_test_wait_until (time_to_kill, &kw, 60000));
+  g_assert_true (alger_test_wait_until (round_timer_due, round, 60000));
   /* mid-stream: every client has a request in flight right now */
-  alger_test_server_kill (server);
+  if (!round->killed)
+    kill_now (round);
   /* take what was already on its way (those frames were sent, so they count) */
   g_assert_true (alger_test_wait_until (all_closed, clients, 20000));
+  alger_test_server_kill (server); /* reap it */
+  live_server_pid = 0;
   return clients;
 }
 
@@ -257,28 +303,35 @@ static void
 test_kill_mid_stream (void)
 {
   g_autoptr(AlgerTestServer) server = alger_test_server_start (NULL);
-  /* kill at different moments: early, mid, later in the stream */
-  const gint64 delays_ms[N_ROUNDS] = { 150, 600, 1100 };
+  /* kill at different moments, early to later in the stream; odd rounds
+   * kill from the message handler the instant a frame arrives, when an
+   * answer sent before its commit would most likely be lost */
+  const gint64 delays_ms[N_ROUNDS] = { 150, 300, 500, 700, 900, 1100 };
   guint grand_total = 0;
 
-  for (guint round = 0; round < N_ROUNDS; round++) {
-    guint total = 0;
-    LoadClient *clients = run_round (server, round, &total, delays_ms[round]);
+  track_server (server);
+  for (guint index = 0; index < N_ROUNDS; index++) {
+    Round round = { 0 };
+    LoadClient *clients;
     gint64 stale;
     guint in_flight;
 
-    g_test_message ("round %u: %u frames received by %d clients before kill -9", round, total,
-                    N_CLIENTS);
-    g_assert_cmpuint (total, >=, MIN_FRAMES);
+    round.deadline = delays_ms[index] * 1000;
+    round.from_handler = index % 2 == 1;
+    clients = run_round (server, index, &round);
+    g_test_message ("round %u: %u frames received by %d clients before kill -9 (%s)", index,
+                    round.total, N_CLIENTS, round.from_handler ? "on a frame" : "on a timer");
+    g_assert_cmpuint (round.total, >=, MIN_FRAMES);
     alger_test_server_restart (server);
-    in_flight = check_round (server, clients, total);
+    track_server (server);
+    in_flight = check_round (server, clients, round.total);
     g_test_message ("round %u: %u of %d clients had an answer committed but not received "
-                    "(killed between commit and delivery)", round, in_flight, N_CLIENTS);
+                    "(killed between commit and delivery)", index, in_flight, N_CLIENTS);
     stale = alger_test_db_int (server, "select count(*) from connections where status = 'open'");
     g_test_message ("round %u: %" G_GINT64_FORMAT " connection rows still 'open' after the "
-                    "restart", round, stale);
+                    "restart", index, stale);
     free_round (clients);
-    grand_total += total;
+    grand_total += round.total;
   }
   g_test_message ("%u frames checked over %d rounds", grand_total, N_ROUNDS);
 
@@ -299,8 +352,9 @@ test_kill_mid_stream (void)
                                                     "id"),
                      ==, "admin");
   }
-  /* and shuts down cleanly after three crashes (asserts exit status 0) */
+  /* and shuts down cleanly after the crashes (asserts exit status 0) */
   alger_test_server_stop (server);
+  live_server_pid = 0;
   g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where "
                                               "user_agent = 'alger-durability/after' and "
                                               "status = 'closed' and disconnected_at is not "
@@ -316,6 +370,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  signal (SIGABRT, on_abort);
+  signal (SIGTRAP, on_abort); /* g_error under a debugger-less run */
   g_test_add_func ("/alger/durability/kill-mid-stream", test_kill_mid_stream);
   return g_test_run ();
 }
