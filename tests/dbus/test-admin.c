@@ -38,15 +38,20 @@ typedef struct {
 
 /* ---- fixture ---- */
 
-/* an assertion aborts the test: take algerd down too, else it outlives us
- * holding the test's output pipes open until meson's timeout */
+/* An assertion aborts the test: take algerd and the private bus down too.
+ * Both inherit the test's output pipes, and GTestDBus's watcher does not
+ * notice our death while the bus holds its pipe, so meson would wait for
+ * its timeout. */
 static volatile pid_t daemon_pid;
+static volatile pid_t bus_pid;
 
 static void
 on_abort (int signum)
 {
   if (daemon_pid > 0)
     kill (daemon_pid, SIGKILL);
+  if (bus_pid > 0)
+    kill (bus_pid, SIGKILL);
   signal (SIGABRT, SIG_DFL);
   raise (SIGABRT);
 }
@@ -146,6 +151,16 @@ fixture_setup (Fixture *fx, gconstpointer data)
       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
     NULL, NULL, &error);
   g_assert_no_error (error);
+  {
+    g_autoptr(GVariant) pid = g_dbus_connection_call_sync (
+      fx->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetConnectionUnixProcessID", g_variant_new ("(s)", "org.freedesktop.DBus"),
+      G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    guint32 value = 0;
+    if (pid != NULL)
+      g_variant_get (pid, "(u)", &value);
+    bus_pid = (pid_t) value;
+  }
   fx->watch_id = g_bus_watch_name_on_connection (fx->conn, NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                  name_appeared, name_vanished, fx, NULL);
   start_daemon (fx, options);
@@ -165,6 +180,7 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   if (fx->conn != NULL && !g_dbus_connection_is_closed (fx->conn))
     g_dbus_connection_close_sync (fx->conn, NULL, NULL);
   g_clear_object (&fx->conn);
+  bus_pid = 0;
   g_test_dbus_down (fx->bus);
   g_clear_object (&fx->bus);
   g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
@@ -963,6 +979,7 @@ test_bus_lost (Fixture *fx, gconstpointer data)
   /* take the bus away under algerd */
   g_clear_object (&fx->proxy);
   g_dbus_connection_close_sync (fx->conn, NULL, NULL);
+  bus_pid = 0;
   g_test_dbus_down (fx->bus);
   {
     g_autoptr(AlgerTestClient) after = alger_test_client_connect (fx->server);
