@@ -554,3 +554,32 @@ alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *p
       return len >= 2 ? (body[0] << 8) | body[1] : 1005;
   }
 }
+
+/* ---- abort guard: a failed assertion must not leave algerd running ---- */
+
+static volatile pid_t guarded_pid;
+
+static void
+guard_on_fatal_signal (int sig)
+{
+  if (guarded_pid > 0)
+    kill (guarded_pid, SIGKILL);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+void
+alger_test_server_guard (AlgerTestServer *server)
+{
+  static gboolean installed = FALSE;
+  const char *ident = NULL;
+
+  if (!installed) {
+    signal (SIGABRT, guard_on_fatal_signal); /* g_assert */
+    signal (SIGTRAP, guard_on_fatal_signal); /* g_error */
+    installed = TRUE;
+  }
+  if (server != NULL && server->process != NULL)
+    ident = g_subprocess_get_identifier (server->process);
+  guarded_pid = ident != NULL ? (pid_t) g_ascii_strtoll (ident, NULL, 10) : 0;
+}

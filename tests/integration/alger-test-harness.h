@@ -30,6 +30,11 @@ void alger_test_server_kill (AlgerTestServer *server);
 void alger_test_server_free (AlgerTestServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerTestServer, alger_test_server_free)
 
+/* if the test aborts (failed g_assert, g_error), SIGKILL this server so it
+ * does not outlive the test holding its output pipes; call again after each
+ * (re)start, and with NULL once it is stopped */
+void alger_test_server_guard (AlgerTestServer *server);
+
 const char *alger_test_algerd_path (void);
 const char *alger_test_shared_dir (void); /* ../shared, or NULL */
 

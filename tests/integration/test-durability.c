@@ -5,7 +5,6 @@
  * restarted on the same state dir, and every frame any client received must
  * be in the database, with the row of the request it answers (STORE.md,
  * "Durability: audit before effect"). */
-#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,28 +40,6 @@ typedef struct {
   Round *round;
   gboolean bad_frame; /* a frame that is not a well-formed 201 answer */
 } LoadClient;
-
-/* if the test aborts, do not leave a server behind holding our pipes */
-static volatile pid_t live_server_pid;
-
-static void
-on_abort (int sig)
-{
-  if (live_server_pid > 0)
-    kill (live_server_pid, SIGKILL);
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-static void
-track_server (AlgerTestServer *server)
-{
-  const char *ident = server->process != NULL
-                        ? g_subprocess_get_identifier (server->process)
-                        : NULL;
-
-  live_server_pid = ident != NULL ? (pid_t) g_ascii_strtoll (ident, NULL, 10) : 0;
-}
 
 static gboolean
 time_to_kill (Round *round)
@@ -234,7 +211,7 @@ run_round (AlgerTestServer *server, guint index, Round *round)
   /* take what was already on its way (those frames were sent, so they count) */
   g_assert_true (alger_test_wait_until (all_closed, clients, 20000));
   alger_test_server_kill (server); /* reap it */
-  live_server_pid = 0;
+  alger_test_server_guard (NULL);
   return clients;
 }
 
@@ -309,7 +286,7 @@ test_kill_mid_stream (void)
   const gint64 delays_ms[N_ROUNDS] = { 150, 300, 500, 700, 900, 1100 };
   guint grand_total = 0;
 
-  track_server (server);
+  alger_test_server_guard (server);
   for (guint index = 0; index < N_ROUNDS; index++) {
     Round round = { 0 };
     LoadClient *clients;
@@ -323,7 +300,7 @@ test_kill_mid_stream (void)
                     round.total, N_CLIENTS, round.from_handler ? "on a frame" : "on a timer");
     g_assert_cmpuint (round.total, >=, MIN_FRAMES);
     alger_test_server_restart (server);
-    track_server (server);
+    alger_test_server_guard (server);
     in_flight = check_round (server, clients, round.total);
     g_test_message ("round %u: %u of %d clients had an answer committed but not received "
                     "(killed between commit and delivery)", index, in_flight, N_CLIENTS);
@@ -354,7 +331,7 @@ test_kill_mid_stream (void)
   }
   /* and shuts down cleanly after the crashes (asserts exit status 0) */
   alger_test_server_stop (server);
-  live_server_pid = 0;
+  alger_test_server_guard (NULL);
   g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where "
                                               "user_agent = 'alger-durability/after' and "
                                               "status = 'closed' and disconnected_at is not "
@@ -370,8 +347,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  signal (SIGABRT, on_abort);
-  signal (SIGTRAP, on_abort); /* g_error under a debugger-less run */
   g_test_add_func ("/alger/durability/kill-mid-stream", test_kill_mid_stream);
   return g_test_run ();
 }

@@ -60,6 +60,7 @@ start_on_legacy_copy (void)
   g_autofree char *state_dir = NULL;
   g_autofree char *target = NULL;
   g_autofree char *contents = NULL;
+  AlgerTestServer *server;
   gsize len = 0;
 
   if (fixture == NULL || !g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
@@ -73,7 +74,9 @@ start_on_legacy_copy (void)
   g_assert_cmpuint (len, >, 0);
   g_file_set_contents (target, contents, (gssize) len, &error);
   g_assert_no_error (error);
-  return alger_test_server_start_in (state_dir, NULL);
+  server = alger_test_server_start_in (state_dir, NULL);
+  alger_test_server_guard (server);
+  return server;
 }
 
 static gint64
@@ -260,12 +263,14 @@ test_upgrade (void)
 
   /* a clean stop, then a restart: nothing migrated, imported or created twice */
   alger_test_server_stop (server);
+  alger_test_server_guard (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (all_tables); i++)
     after_first[i] = count_rows (server, all_tables[i]);
   g_assert_cmpint (after_first[T_CONNECTIONS], ==, 3);
   g_assert_cmpint (after_first[T_CONVERSATIONS], ==, 3);
   g_assert_cmpint (after_first[T_MESSAGES], ==, 22 + 2 * 4); /* 100, 101, 102, 107 */
   alger_test_server_restart (server);
+  alger_test_server_guard (server);
   g_assert_cmpint (alger_test_db_int (server, "pragma user_version"), ==, version);
   for (guint i = 0; i < G_N_ELEMENTS (all_tables); i++) {
     gint64 n = count_rows (server, all_tables[i]);
@@ -279,6 +284,7 @@ test_upgrade (void)
     g_autoptr(JsonObject) profile = request (client, 101, "{\"userId\":\"admin\"}", 201);
   }
   alger_test_server_stop (server);
+  alger_test_server_guard (NULL);
   /* only the new connection's rows were added */
   for (guint i = 0; i < G_N_ELEMENTS (all_tables); i++) {
     gint64 added = count_rows (server, all_tables[i]) - after_first[i];
