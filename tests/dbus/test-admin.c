@@ -1013,6 +1013,14 @@ test_system_bus (Fixture *fx, gconstpointer data)
 
 /* ---- the README's command lines ---- */
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static GPtrArray *
 readme_commands (void)
 {
@@ -1085,7 +1093,7 @@ test_readme (Fixture *fx, gconstpointer data)
   const char *controls[] = { "MaintenanceMode", "Halt", "Resume", "MaxConcurrentExecutions",
                              "StopExecution", "ListExecutions", "ListConnections",
                              "DisconnectClient", "ImportPipeline", "RemovePipeline" };
-  gboolean have_busctl = g_find_program_in_path ("busctl") != NULL;
+  gboolean have_busctl = have_program ("busctl");
   guint ran = 0;
 
   g_assert_no_error (error);
@@ -1256,7 +1264,7 @@ test_policy (gconstpointer data)
   g_autoptr(GError) error = NULL;
   char *at;
 
-  if (g_find_program_in_path ("xmllint") == NULL || g_find_program_in_path ("dbus-daemon") == NULL) {
+  if (!have_program ("xmllint") || !have_program ("dbus-daemon")) {
     g_test_skip ("xmllint or dbus-daemon missing");
     return;
   }
