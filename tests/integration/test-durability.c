@@ -293,7 +293,7 @@ test_kill_mid_stream (void)
     gint64 stale;
     guint in_flight;
 
-    round.deadline = delays_ms[index] * 1000;
+    round.deadline = delays_ms[index] * 1000; /* relative; run_round adds the start time */
     round.from_handler = index % 2 == 1;
     clients = run_round (server, index, &round);
     g_test_message ("round %u: %u frames received by %d clients before kill -9 (%s)", index,
@@ -311,6 +311,16 @@ test_kill_mid_stream (void)
     grand_total += round.total;
   }
   g_test_message ("%u frames checked over %d rounds", grand_total, N_ROUNDS);
+  /* the crashed connections: all recorded; nothing marks them at start yet
+   * (they stay 'open'), but whatever marks them must say when they ended */
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where "
+                                              "user_agent like 'alger-durability/%%/round-%%'"),
+                   ==, N_CLIENTS * N_ROUNDS);
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where "
+                                              "user_agent like 'alger-durability/%%/round-%%' "
+                                              "and (status = 'open') = (disconnected_at is not "
+                                              "null)"),
+                   ==, 0);
 
   /* the restarted server serves: a fresh client gets its profile */
   {
