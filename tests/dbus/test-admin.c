@@ -1011,6 +1011,113 @@ test_system_bus (Fixture *fx, gconstpointer data)
                        "json_extract(details, '$.bus') = 'system'");
 }
 
+/* no bus at all: a warning, and the WebSocket service runs */
+static void
+test_no_bus (void)
+{
+  const char *extra[] = { "--bus=session", NULL };
+  g_autoptr(AlgerTestServer) server = NULL;
+  g_autoptr(AlgerTestClient) client = NULL;
+  g_autofree char *saved = g_strdup (g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
+  g_autofree char *id = NULL;
+  gint64 rid;
+
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/alger-test-bus", TRUE);
+  server = alger_test_server_start (extra);
+  if (saved != NULL)
+    g_setenv ("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
+  else
+    g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  daemon_pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (server->process), NULL, 10);
+  client = alger_test_client_connect (server);
+  id = start_run (client, &rid);
+  g_assert_nonnull (id);
+  alger_test_server_stop (server); /* exit status 0 */
+  daemon_pid = 0;
+}
+
+/* the D-Bus activation file starts algerd on the first call */
+static void
+test_activation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("alger-activation-XXXXXX", &error);
+  g_autofree char *bin = g_build_filename (dir, "bin", NULL);
+  g_autofree char *services = g_build_filename (dir, "services", NULL);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *wrapper = g_build_filename (bin, "algerd", NULL);
+  g_autofree char *template_path = g_build_filename (g_getenv ("ALGER_SOURCE_ROOT"), "data",
+                                                     "org.alger.Server1.service.in", NULL);
+  g_autofree char *template = NULL;
+  g_autofree char *service = NULL;
+  g_autofree char *service_path = g_build_filename (services, "org.alger.Server1.service", NULL);
+  g_autofree char *script = NULL;
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GDBusConnection) conn = NULL;
+  g_autoptr(GVariant) version = NULL;
+  g_autoptr(GVariant) pid = NULL;
+  g_autoptr(GString) text = NULL;
+  guint32 value = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (bin, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (services, 0700), ==, 0);
+  /* the installed Exec line, with --bus=system, reaches a wrapper that keeps
+   * the test's own options last (they win) */
+  script = g_strdup_printf ("#!/bin/sh\nexec '%s' \"$@\" --bus=session --port=0 --http-port=0 "
+                            "--state-dir='%s'\n",
+                            alger_test_algerd_path (), state);
+  g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+  g_assert_cmpint (g_chmod (wrapper, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (template_path, &template, NULL, NULL));
+  text = g_string_new (template);
+  g_assert_cmpuint (g_string_replace (text, "@sbindir@", bin, 0), ==, 1);
+  service = g_string_free (g_steal_pointer (&text), FALSE);
+  g_assert_nonnull (strstr (service, "Name=org.alger.Server1\n"));
+  g_assert_nonnull (strstr (service, "SystemdService=alger.service\n"));
+  g_assert_true (g_file_set_contents (service_path, service, -1, NULL));
+
+  g_test_dbus_add_service_dir (bus, services);
+  g_test_dbus_up (bus);
+  conn = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  version = g_dbus_connection_call_sync (conn, NAME, PATH, "org.freedesktop.DBus.Properties",
+                                         "Get", g_variant_new ("(ss)", IFACE, "Version"),
+                                         G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 30000,
+                                         NULL, &error);
+  g_assert_no_error (error);
+  pid = g_dbus_connection_call_sync (conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                     g_variant_new ("(s)", NAME), G_VARIANT_TYPE ("(u)"),
+                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (pid, "(u)", &value);
+  g_assert_cmpuint (value, >, 0);
+  daemon_pid = (pid_t) value;
+  {
+    g_autoptr(GVariant) inner = NULL;
+    g_variant_get (version, "(v)", &inner);
+    g_assert_cmpstr (g_variant_get_string (inner, NULL), ==, ALGER_VERSION);
+  }
+  /* stop it (dbus-daemon reaps it) and wait until it is gone */
+  g_assert_cmpint (kill ((pid_t) value, SIGTERM), ==, 0);
+  for (guint i = 0; i < 2000 && kill ((pid_t) value, 0) == 0; i++)
+    g_usleep (10000);
+  g_assert_cmpint (kill ((pid_t) value, 0), !=, 0);
+  daemon_pid = 0;
+  g_dbus_connection_close_sync (conn, NULL, NULL);
+  g_test_dbus_down (bus);
+  {
+    const char *argv[] = { "rm", "-rf", dir, NULL };
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                  NULL);
+  }
+}
+
 /* ---- the README's command lines ---- */
 
 static gboolean
@@ -1321,5 +1428,7 @@ main (int argc, char **argv)
   ADD ("/alger/dbus/readme", test_readme, NULL);
 #undef ADD
   g_test_add_data_func ("/alger/dbus/policy", NULL, test_policy);
+  g_test_add_func ("/alger/dbus/bus/none", test_no_bus);
+  g_test_add_func ("/alger/dbus/activation", test_activation);
   return g_test_run ();
 }
