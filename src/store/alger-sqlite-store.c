@@ -1585,6 +1585,30 @@ sqlite_ensure_user_sync (AlgerStore *store, const char *username, const char *di
   return TRUE;
 }
 
+/* connections (and their conversations) a crash left open end at this start */
+static gboolean
+close_stale_connections (sqlite3 *db, const char *ts, GError **error)
+{
+  g_autoptr(sqlite3_stmt) conversations = NULL;
+  g_autoptr(sqlite3_stmt) connections = NULL;
+
+  if (!prepare (db,
+                "UPDATE conversations SET ended_at = ?1 WHERE ended_at IS NULL AND "
+                "connection_id IN (SELECT id FROM connections WHERE status = 'open')",
+                &conversations, error))
+    return FALSE;
+  bind_text (conversations, 1, ts);
+  if (!step_done (db, conversations, "ending interrupted conversations", error))
+    return FALSE;
+  if (!prepare (db,
+                "UPDATE connections SET status = 'interrupted', disconnected_at = "
+                "COALESCE(disconnected_at, ?1) WHERE status = 'open'",
+                &connections, error))
+    return FALSE;
+  bind_text (connections, 1, ts);
+  return step_done (db, connections, "closing interrupted connections", error);
+}
+
 static gboolean
 interrupt_running_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
 {
@@ -1611,7 +1635,7 @@ interrupt_running_func (sqlite3 *db, const char *ts, gpointer data, GError **err
   if (!step_done (db, update, "interrupting executions", error))
     return FALSE;
   *count = sqlite3_changes (db);
-  return TRUE;
+  return close_stale_connections (db, ts, error);
 }
 
 static gint

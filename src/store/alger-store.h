@@ -140,8 +140,9 @@ struct _AlgerStoreInterface {
                                 const char *display_name, const char *roles_json,
                                 const char *password_hash, gboolean reset_password,
                                 gboolean *created, GError **error);
-  /* executions left "running" by a crash become "interrupted", with an event;
-   * returns how many */
+  /* executions left "running" by a crash become "interrupted", with an event,
+   * and connections left "open" become "interrupted" (disconnected_at and
+   * the conversation's ended_at set to now); returns how many executions */
   gint (*interrupt_running_sync) (AlgerStore *self, GError **error);
 };
 

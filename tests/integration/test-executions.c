@@ -618,6 +618,17 @@ test_crash_mid_run (Fixture *fx, gconstpointer data)
                                                   "'%%interrupted%%'",
                                       id),
                    ==, 1);
+  /* the crashed connection is closed too, not left open for good */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                                  "status = 'open'"),
+                   ==, 0);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                                  "status = 'interrupted' and disconnected_at "
+                                                  "is not null"),
+                   ==, 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversations where "
+                                                  "ended_at is null"),
+                   ==, 0);
   again = alger_test_client_connect (fx->server);
   id2 = start_run (again, 103, "{\"pipelineId\":\"demo\"}", &rid);
   g_assert_cmpstr (id2, !=, id);
