@@ -95,8 +95,8 @@ on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
 /* record @action of the caller of @connection/@sender once its uid is known;
  * takes @details (the action's own members) */
 static void
-audit (AlgerStore *store, AlgerBusType bus, GDBusConnection *connection, const char *sender,
-       const char *action, JsonObject *details)
+audit_record (AlgerStore *store, AlgerBusType bus, GDBusConnection *connection,
+              const char *sender, const char *action, JsonObject *details)
 {
   g_autoptr(Audit) audit = g_new0 (Audit, 1);
 
@@ -209,8 +209,8 @@ admin_skeleton_set_property (GDBusConnection *connection, const char *sender,
   details = json_object_new ();
   json_object_set_string_member (details, "property", property_name);
   json_object_set_member (details, "value", json_gvariant_serialize (value));
-  audit (alger_daemon_get_store (admin->daemon), admin->bus, connection, sender, action,
-         details);
+  audit_record (alger_daemon_get_store (admin->daemon), admin->bus, connection, sender, action,
+                details);
   return TRUE;
 }
 
@@ -257,10 +257,10 @@ static void
 audit_invocation (AlgerAdmin *self, GDBusMethodInvocation *invocation, const char *action,
                   JsonObject *details)
 {
-  audit (alger_daemon_get_store (self->daemon), self->bus,
-         g_dbus_method_invocation_get_connection (invocation),
-         g_dbus_method_invocation_get_sender (invocation), action,
-         details != NULL ? details : json_object_new ());
+  audit_record (alger_daemon_get_store (self->daemon), self->bus,
+                g_dbus_method_invocation_get_connection (invocation),
+                g_dbus_method_invocation_get_sender (invocation), action,
+                details != NULL ? details : json_object_new ());
 }
 
 /* "YYYY-MM-DD HH:MM:SS.mmm" in UTC, like the store's timestamps */
@@ -483,9 +483,10 @@ store_call_done (gboolean ok, const GError *error, gpointer user_data)
     g_dbus_method_invocation_return_gerror (call->invocation, error);
     return;
   }
-  audit (call->store, call->bus, g_dbus_method_invocation_get_connection (call->invocation),
-         g_dbus_method_invocation_get_sender (call->invocation), call->action,
-         g_steal_pointer (&call->details));
+  audit_record (call->store, call->bus,
+                g_dbus_method_invocation_get_connection (call->invocation),
+                g_dbus_method_invocation_get_sender (call->invocation), call->action,
+                g_steal_pointer (&call->details));
   if (g_strcmp0 (call->action, "admin_import_pipeline") == 0)
     g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(s)", call->id));
   else
