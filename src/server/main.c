@@ -125,6 +125,10 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon = alger_daemon_new (g_steal_pointer (&config));
+  /* before anything announces we are up: a signal from then on is a clean stop */
+  g_signal_connect (daemon, "stopped", G_CALLBACK (on_stopped), loop);
+  g_unix_signal_add (SIGINT, on_signal, daemon);
+  g_unix_signal_add (SIGTERM, on_signal, daemon);
   if (!alger_daemon_start (daemon, &error)) {
     g_printerr ("algerd: %s\n", error->message);
     return 1;
@@ -134,9 +138,6 @@ main (int argc, char **argv)
            alger_daemon_get_port (daemon));
   fflush (stdout);
 
-  g_signal_connect (daemon, "stopped", G_CALLBACK (on_stopped), loop);
-  g_unix_signal_add (SIGINT, on_signal, daemon);
-  g_unix_signal_add (SIGTERM, on_signal, daemon);
   g_main_loop_run (loop);
   return 0;
 }
