@@ -73,6 +73,7 @@ typedef struct {
   AlgerExecutions *owner;
   AlgerExecution *execution; /* ref: read-only fields, cancellable */
   JsonNode *graph;
+  char *graph_text; /* the graph as received (104), read without a JsonNode tree */
   char *strategy;
   char *outputs_dir;
   guint max_nodes;
@@ -120,6 +121,7 @@ job_free (Job *job)
 {
   g_clear_object (&job->execution);
   g_clear_pointer (&job->graph, json_node_unref);
+  g_free (job->graph_text);
   g_free (job->strategy);
   g_free (job->outputs_dir);
   g_clear_pointer (&job->context, g_main_context_unref);
@@ -444,7 +446,9 @@ worker_run (gpointer data, gpointer pool_data)
   options.node_delay_min_ms = job->delay_min_ms;
   options.node_delay_max_ms = job->delay_max_ms;
 
-  graph = alger_graph_new_from_json (job->graph, job->max_nodes, &msg->error);
+  graph = job->graph_text != NULL
+            ? alger_graph_new_from_text (job->graph_text, -1, job->max_nodes, &msg->error)
+            : alger_graph_new_from_json (job->graph, job->max_nodes, &msg->error);
   if (graph != NULL)
     msg->summary = alger_runner_run (graph, job->strategy, &options, worker_node_cb, &wctx,
                                      cancellable, &msg->error);
@@ -707,6 +711,7 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
   job->owner = self;
   job->execution = g_object_ref (execution);
   job->graph = json_node_ref (graph);
+  job->graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : NULL;
   job->strategy = g_strdup (strategy);
   job->outputs_dir = g_strdup (self->config->outputs_dir);
   job->max_nodes = self->config->max_nodes;

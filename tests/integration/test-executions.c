@@ -634,6 +634,78 @@ test_crash_mid_run (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (id2, !=, id);
 }
 
+/* hostile graphs over the protocol: too many nodes, a huge shape, path tricks */
+static void
+test_hostile_graphs (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+  g_autoptr(GString) big = g_string_new ("{\"nodes\":[");
+  g_autofree char *content = NULL;
+  g_autofree char *id = NULL;
+  RunFrames rf = { 0 };
+  gint64 rid;
+
+  /* more nodes than --max-nodes=50 */
+  for (guint i = 0; i < 60; i++)
+    g_string_append_printf (big, "%s{\"id\":\"n%u\",\"data\":{\"kind\":\"identity\"}}",
+                            i > 0 ? "," : "", i);
+  g_string_append (big, "],\"edges\":[]}");
+  content = graph_content (big->str, NULL);
+  id = start_run (client, 104, content, &rid);
+  collect (client, rid, &rf);
+  g_assert_cmpint (rf.final_type, ==, 307);
+  g_assert_nonnull (strstr (str (rf.final, "error"), "50"));
+  run_frames_clear (&rf);
+  g_clear_pointer (&id, g_free);
+  g_clear_pointer (&content, g_free);
+
+  /* a dataset far over the element budget fails cleanly, before allocating */
+  content = graph_content ("{\"nodes\":[{\"id\":\"d\",\"data\":{\"kind\":\"dataset\","
+                           "\"params\":{\"shape\":[100000,100000,100000]}}}],\"edges\":[]}",
+                           NULL);
+  id = start_run (client, 104, content, &rid);
+  collect (client, rid, &rf);
+  g_assert_cmpuint (rf.nodes->len, ==, 1);
+  g_assert_cmpstr (str (g_ptr_array_index (rf.nodes, 0), "status"), ==, "error");
+  g_assert_cmpint (rf.final_type, ==, 307);
+  run_frames_clear (&rf);
+  g_clear_pointer (&id, g_free);
+  g_clear_pointer (&content, g_free);
+
+  /* node ids that try to leave the execution's folder */
+  content = graph_content ("{\"nodes\":[{\"id\":\"../../../escape\",\"data\":{\"kind\":"
+                           "\"dataset\",\"params\":{\"shape\":[1,4,4]},\"trackOutput\":true}},"
+                           "{\"id\":\"a/b\",\"data\":{\"kind\":\"text\"}}],"
+                           "\"edges\":[{\"source\":\"../../../escape\",\"target\":\"a/b\"}]}",
+                           NULL);
+  id = start_run (client, 104, content, &rid);
+  collect (client, rid, &rf);
+  g_assert_cmpint (rf.final_type, ==, 207);
+  run_frames_clear (&rf);
+  {
+    g_autofree char *escaped = g_build_filename (fx->server->state_dir, "escape.npy", NULL);
+    g_autofree char *escaped2 = g_build_filename (fx->server->outputs_dir, "escape.npy", NULL);
+    g_autofree char *dir = g_build_filename (fx->server->outputs_dir, id, "dataset", NULL);
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (escaped2, G_FILE_TEST_EXISTS));
+    g_assert_nonnull (d);
+    g_assert_nonnull (g_dir_read_name (d)); /* the file is inside the run's folder */
+  }
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from execution_events where "
+                                                  "event_type = 'tracked-output' and "
+                                                  "(json_extract(payload, '$.artifact.path') "
+                                                  "like '../%%' or json_extract(payload, "
+                                                  "'$.artifact.path') like '%%/../%%' or "
+                                                  "json_extract(payload, '$.artifact.path') "
+                                                  "not like '%s/%%')",
+                                      id),
+                   ==, 0);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from execution_events where "
+                                                  "event_type = 'tracked-output'"),
+                   ==, 2);
+}
+
 /* SIGTERM mid-run: the run is stopped and recorded before the server exits 0 */
 static void
 test_sigterm_mid_run (Fixture *fx, gconstpointer data)
@@ -689,6 +761,8 @@ static const char *const paced4[] = { "--node-delay-ms=50,100", "--max-concurren
 static const Case plain = { NULL, NULL };
 static const Case with_delay = { paced, NULL };
 static const Case with_delay4 = { paced4, NULL };
+static const char *const small_limits[] = { "--max-nodes=50", NULL };
+static const Case limited = { small_limits, NULL };
 static const Case kahn = { NULL, "kahn" };
 static const Case dfs = { NULL, "dfs" };
 
@@ -713,6 +787,7 @@ main (int argc, char **argv)
   ADD ("/alger/exec/disconnect", test_disconnect_mid_run, with_delay);
   ADD ("/alger/exec/crash", test_crash_mid_run, with_delay);
   ADD ("/alger/exec/sigterm", test_sigterm_mid_run, with_delay);
+  ADD ("/alger/exec/hostile", test_hostile_graphs, limited);
   ADD ("/alger/exec/concurrent", test_concurrent_sessions, with_delay4);
   return g_test_run ();
 }
