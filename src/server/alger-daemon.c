@@ -359,8 +359,12 @@ alger_daemon_dispose (GObject *object)
   g_clear_object (&self->executions);
   g_clear_pointer (&self->handlers, alger_handlers_free);
   g_clear_object (&self->accounts);
-  if (self->store != NULL)
+  if (self->store != NULL) {
     alger_store_flush (self->store, NULL);
+    /* run the commit callbacks still queued: they hold the last sessions */
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+  }
   g_clear_object (&self->store);
   G_OBJECT_CLASS (alger_daemon_parent_class)->dispose (object);
 }

@@ -23,6 +23,7 @@ struct _AlgerWsServer {
   AlgerAccounts *accounts;
   AlgerHandlers *handlers;
   SoupServer *server;
+  GSocket *listen_socket;
   GHashTable *sessions; /* AlgerSession -> itself (strong ref) */
   guint sweep_id;
   gboolean shutting_down;
@@ -235,6 +236,7 @@ alger_ws_server_listen (AlgerWsServer *self, GError **error)
   }
   if (!soup_server_listen_socket (self->server, socket, 0, error))
     return FALSE;
+  self->listen_socket = g_object_ref (socket);
   if (self->config->keepalive_interval > 0 && self->config->keepalive_timeout > 0)
     self->sweep_id = g_timeout_add_seconds (MAX (1, self->config->keepalive_interval / 2),
                                             keepalive_sweep, self);
@@ -244,11 +246,15 @@ alger_ws_server_listen (AlgerWsServer *self, GError **error)
 guint
 alger_ws_server_get_port (AlgerWsServer *self)
 {
-  g_autoslist(GUri) uris = soup_server_get_uris (self->server);
+  g_autoptr(GSocketAddress) address = NULL;
 
-  if (uris == NULL)
+  /* from our own socket: soup_server_get_uris() leaks an address in libsoup 3.2 */
+  if (self->listen_socket == NULL)
     return 0;
-  return (guint) g_uri_get_port (uris->data);
+  address = g_socket_get_local_address (self->listen_socket, NULL);
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }
 
 SoupServer *
@@ -325,6 +331,7 @@ alger_ws_server_dispose (GObject *object)
   if (self->server != NULL)
     g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
+  g_clear_object (&self->listen_socket);
   G_OBJECT_CLASS (alger_ws_server_parent_class)->dispose (object);
 }
 

@@ -81,6 +81,14 @@ alger_test_server_start_in (const char *state_dir, const char *const *extra)
   server->database = g_build_filename (server->state_dir, "alger.sqlite3", NULL);
   server->outputs_dir = g_build_filename (server->state_dir, "outputs", NULL);
   server->args = g_ptr_array_new_with_free_func (g_free);
+  /* e.g. ALGER_TEST_WRAPPER="valgrind --error-exitcode=99 --leak-check=full" */
+  if (g_getenv ("ALGER_TEST_WRAPPER") != NULL) {
+    g_auto(GStrv) words = g_strsplit (g_getenv ("ALGER_TEST_WRAPPER"), " ", -1);
+    for (guint i = 0; words[i] != NULL; i++) {
+      if (words[i][0] != '\0')
+        g_ptr_array_add (server->args, g_strdup (words[i]));
+    }
+  }
   g_ptr_array_add (server->args, g_strdup (alger_test_algerd_path ()));
   g_ptr_array_add (server->args, g_strdup ("--port=0"));
   g_ptr_array_add (server->args, g_strdup_printf ("--state-dir=%s", server->state_dir));
@@ -99,8 +107,14 @@ alger_test_server_restart (AlgerTestServer *server)
   g_autofree char *port = g_strdup_printf ("--port=%u", server->port);
 
   g_assert_null (server->process);
-  g_free (server->args->pdata[1]);
-  server->args->pdata[1] = g_steal_pointer (&port);
+  for (guint i = 0; i < server->args->len; i++) {
+    char *arg = g_ptr_array_index (server->args, i);
+    if (arg != NULL && g_str_has_prefix (arg, "--port=")) {
+      g_free (arg);
+      server->args->pdata[i] = g_steal_pointer (&port);
+      break;
+    }
+  }
   spawn (server);
 }
 
