@@ -489,42 +489,7 @@ notify_active (AlgerExecutions *self)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ACTIVE_EXECUTIONS]);
 }
 
-/* ---------------- requests ---------------- */
-
-typedef struct {
-  AlgerExecutions *self;
-  AlgerSession *session;
-  gint64 request_id;
-  gint64 type;
-  char *execution_id;
-  char *strategy;
-  JsonNode *params;
-} Request;
-
-static void
-request_free (Request *req)
-{
-  g_object_unref (req->self);
-  g_clear_object (&req->session);
-  g_free (req->execution_id);
-  g_free (req->strategy);
-  g_clear_pointer (&req->params, json_node_unref);
-  g_free (req);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-static Request *
-request_new (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  Request *req = g_new0 (Request, 1);
-
-  req->self = g_object_ref (self);
-  req->session = g_object_ref (session);
-  req->request_id = frame->id;
-  req->type = frame->type;
-  return req;
-}
+/* ---------------- starting a run ---------------- */
 
 static void
 reply_error (AlgerSession *session, gint64 id, gint64 type, const char *message)
@@ -532,19 +497,6 @@ reply_error (AlgerSession *session, gint64 id, gint64 type, const char *message)
   g_autofree char *content = alger_frame_error_content (message);
 
   alger_session_reply (session, id, type, content);
-}
-
-/* a member that must be a non-empty string: NULL + *present when it is something else */
-static const char *
-string_member (JsonObject *obj, const char *name, gboolean *present)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  *present = node != NULL && !JSON_NODE_HOLDS_NULL (node);
-  if (!*present || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
 }
 
 static void
@@ -633,11 +585,12 @@ check_gates (AlgerExecutions *self, AlgerSession *session, gint64 request_id)
   return TRUE;
 }
 
-static void
-start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char *source,
-           const char *pipeline_id)
+void
+alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 request_id,
+                        gint64 success_type, JsonNode *graph, const char *graph_text_in,
+                        const char *source, const char *pipeline_id, const char *strategy_in,
+                        JsonNode *params)
 {
-  AlgerExecutions *self = req->self;
   g_autoptr(AlgerExecution) execution = NULL;
   g_autofree char *graph_text = NULL;
   g_autofree char *params_text = NULL;
@@ -647,17 +600,19 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
   AlgerExecutionRecord rec = { 0 };
   RunState *state;
   Job *job;
-  const char *strategy = req->strategy != NULL ? req->strategy : "kahn";
-  const char *user_id = alger_session_get_user_id (req->session);
+  const char *strategy = strategy_in != NULL ? strategy_in : "kahn";
+  const char *user_id = alger_session_get_user_id (session);
 
-  if (!check_gates (self, req->session, req->request_id))
+  g_return_if_fail (ALGER_IS_EXECUTIONS (self));
+
+  if (!check_gates (self, session, request_id))
     return;
 
   execution = alger_execution_new (source, pipeline_id, strategy, user_id);
   /* the store redacts the embedded password (off the main loop); the text as
    * received saves serializing the graph again */
   graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : alger_json_to_string (graph);
-  params_text = req->params != NULL ? alger_json_to_string (req->params) : g_strdup ("{}");
+  params_text = params != NULL ? alger_json_to_string (params) : g_strdup ("{}");
 
   rec.id = alger_execution_get_id (execution);
   rec.pipeline_id = pipeline_id;
@@ -672,7 +627,7 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
 
   json_builder_begin_object (details);
   json_builder_set_member_name (details, "messageId");
-  json_builder_add_int_value (details, req->request_id);
+  json_builder_add_int_value (details, request_id);
   json_builder_set_member_name (details, "executionId");
   json_builder_add_string_value (details, rec.id);
   json_builder_set_member_name (details, "strategy");
@@ -685,14 +640,14 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
   json_builder_set_member_name (details, "source");
   json_builder_add_string_value (details, source);
   json_builder_end_object (details);
-  record_action (self, req->session, "execute_pipeline", details);
+  record_action (self, session, "execute_pipeline", details);
 
   state = g_new0 (RunState, 1);
   state->owner = self;
   state->execution = g_object_ref (execution);
-  state->session = g_object_ref (req->session);
-  state->request_id = req->request_id;
-  state->pipeline_owner = pipeline_owner (graph, req->session);
+  state->session = g_object_ref (session);
+  state->request_id = request_id;
+  state->pipeline_owner = pipeline_owner (graph, session);
   state->executed_by = who (user_id, user_id);
   state->started_mono = g_get_monotonic_time ();
   state->node_handler = g_signal_connect (execution, "node-finished",
@@ -703,7 +658,7 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
 
   reply = g_strdup_printf ("{\"executionId\":\"%s\",\"status\":\"pipeline-execution-started\"}",
                            rec.id);
-  alger_session_reply (req->session, req->request_id, req->type == 103 ? 203 : 204, reply);
+  alger_session_reply (session, request_id, success_type, reply);
   g_signal_emit (self, signals[SIGNAL_EXECUTION_STARTED], 0, execution);
   notify_active (self);
 
@@ -721,270 +676,6 @@ start_run (Request *req, JsonNode *graph, const char *graph_text_in, const char 
   job->delay_max_ms = self->config->node_delay_max_ms;
   job->context = g_main_context_ref (self->context);
   g_thread_pool_push (self->pool, job, NULL);
-}
-
-/* strategy and params are common to 103 and 104; FALSE when a reply was sent */
-static gboolean
-read_run_options (Request *req, JsonObject *content, gint64 error_type)
-{
-  JsonNode *strategy = json_object_get_member (content, "strategy");
-  JsonNode *params = json_object_get_member (content, "params");
-
-  if (strategy != NULL && !JSON_NODE_HOLDS_NULL (strategy)) {
-    if (!JSON_NODE_HOLDS_VALUE (strategy) ||
-        json_node_get_value_type (strategy) != G_TYPE_STRING) {
-      reply_error (req->session, req->request_id, error_type, "strategy must be a string");
-      return FALSE;
-    }
-    req->strategy = g_strdup (json_node_get_string (strategy));
-  }
-  if (params != NULL && !JSON_NODE_HOLDS_NULL (params)) {
-    if (!JSON_NODE_HOLDS_OBJECT (params)) {
-      reply_error (req->session, req->request_id, error_type, "params must be an object");
-      return FALSE;
-    }
-    req->params = json_node_copy (params);
-  }
-  return TRUE;
-}
-
-static void
-stored_pipeline_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) row = NULL;
-  JsonNode *graph;
-
-  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
-  if (row == NULL) {
-    reply_error (req->session, req->request_id, 303,
-                 g_error_matches (error, ALGER_ERROR, ALGER_ERROR_NOT_FOUND)
-                   ? "pipeline not found"
-                   : error->message);
-    return;
-  }
-  graph = json_object_get_member (json_node_get_object (row), "full_graph");
-  if (graph == NULL || !JSON_NODE_HOLDS_OBJECT (graph)) {
-    reply_error (req->session, req->request_id, 303, "pipeline graph missing");
-    return;
-  }
-  start_run (req, graph, NULL, "db", req->execution_id);
-}
-
-static void
-handle_run_stored (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  g_autoptr(Request) req = request_new (self, session, frame);
-  gboolean present = FALSE;
-  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
-  char *args[2] = { NULL, NULL };
-
-  if (pipeline_id == NULL || pipeline_id[0] == '\0') {
-    reply_error (session, frame->id, 303,
-                 present && pipeline_id == NULL ? "pipelineId must be a string"
-                                                : "pipelineId is required");
-    return;
-  }
-  if (!read_run_options (req, frame->content, 303))
-    return;
-  req->execution_id = g_strdup (pipeline_id); /* holds the pipeline id here */
-  args[0] = req->execution_id;
-  alger_store_query (self->store, "pipeline", args, NULL, stored_pipeline_done,
-                     g_steal_pointer (&req));
-}
-
-static void
-handle_run_adhoc (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  g_autoptr(Request) req = request_new (self, session, frame);
-  JsonNode *graph = json_object_get_member (frame->content, "graph");
-  gboolean present = FALSE;
-  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
-
-  if (graph == NULL || !JSON_NODE_HOLDS_OBJECT (graph)) {
-    reply_error (session, frame->id, 304, "graph definition missing");
-    return;
-  }
-  if (present && pipeline_id == NULL) {
-    reply_error (session, frame->id, 304, "pipelineId must be a string");
-    return;
-  }
-  if (!read_run_options (req, frame->content, 304))
-    return;
-  {
-    gsize start = 0, span = 0;
-    g_autofree char *text = NULL;
-    if (frame->content_text != NULL &&
-        alger_json_find_member (frame->content_text, strlen (frame->content_text), "graph",
-                                &start, &span))
-      text = g_strndup (frame->content_text + start, span);
-    start_run (req, graph, text, "payload", pipeline_id);
-  }
-}
-
-static void
-stop_lookup_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) row = NULL;
-  g_autofree char *message = NULL;
-
-  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
-  if (row == NULL) {
-    reply_error (req->session, req->request_id, 306, "execution not found");
-    return;
-  }
-  message = g_strdup_printf ("execution '%s' is not running (status=%s)", req->execution_id,
-                             json_object_get_string_member_with_default (
-                               json_node_get_object (row), "status", "unknown"));
-  reply_error (req->session, req->request_id, 306, message);
-}
-
-static void
-handle_stop (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  g_autoptr(Request) req = request_new (self, session, frame);
-  g_autoptr(JsonBuilder) details = json_builder_new ();
-  gboolean present = FALSE;
-  const char *id = string_member (frame->content, "executionId", &present);
-  char *args[2] = { NULL, NULL };
-  g_autofree char *by = NULL;
-  g_autofree char *reply = NULL;
-
-  if (id == NULL || id[0] == '\0') {
-    reply_error (session, frame->id, 306, "executionId is required");
-    return;
-  }
-  req->execution_id = g_strdup (id);
-  json_builder_begin_object (details);
-  json_builder_set_member_name (details, "messageId");
-  json_builder_add_int_value (details, frame->id);
-  json_builder_set_member_name (details, "executionId");
-  json_builder_add_string_value (details, id);
-  json_builder_end_object (details);
-  record_action (self, session, "stop_execution", details);
-
-  by = g_strdup_printf ("user %s", alger_session_get_username (session));
-  if (alger_executions_stop (self, id, by, NULL)) {
-    reply = g_strdup_printf ("{\"executionId\":\"%s\",\"status\":\"stopped\"}", id);
-    alger_session_reply (session, frame->id, 206, reply);
-    return;
-  }
-  args[0] = req->execution_id;
-  alger_store_query (self->store, "execution", args, NULL, stop_lookup_done,
-                     g_steal_pointer (&req));
-}
-
-static void
-output_lookup_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) row = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *content = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *file = NULL;
-  JsonObject *obj;
-  const char *status;
-  JsonNode *output;
-
-  row = alger_store_query_finish (ALGER_STORE (source), result, &error);
-  if (row == NULL) {
-    reply_error (req->session, req->request_id, 307, "execution not found");
-    return;
-  }
-  obj = json_node_get_object (row);
-  status = json_object_get_string_member_with_default (obj, "status", "unknown");
-  output = json_object_get_member (obj, "output_content");
-  if (g_strcmp0 (status, "running") == 0) {
-    /* a row left running by a server that has not restarted yet */
-    message = g_strdup_printf ("execution '%s' is still running", req->execution_id);
-    reply_error (req->session, req->request_id, 307, message);
-    return;
-  }
-  if (g_strcmp0 (status, "finished") == 0 || g_strcmp0 (status, "failed") == 0) {
-    gboolean ok = status[0] == 'f' && status[1] == 'i';
-    file = g_strdup_printf (ok ? "%s.json" : "%s-error.json", req->execution_id);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "executionId");
-    json_builder_add_string_value (b, req->execution_id);
-    if (!ok) {
-      json_builder_set_member_name (b, "status");
-      json_builder_add_string_value (b, "failed");
-    }
-    json_builder_set_member_name (b, "file");
-    json_builder_add_string_value (b, file);
-    json_builder_set_member_name (b, "content");
-    if (output != NULL)
-      json_builder_add_value (b, json_node_copy (output));
-    else
-      json_builder_add_null_value (b);
-    json_builder_end_object (b);
-    content = builder_string (b);
-    alger_session_reply (req->session, req->request_id, ok ? 207 : 307, content);
-    return;
-  }
-  message = g_strdup_printf ("execution '%s' is not available (status=%s)", req->execution_id,
-                             status);
-  reply_error (req->session, req->request_id, 307, message);
-}
-
-static void
-handle_output (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  g_autoptr(Request) req = request_new (self, session, frame);
-  g_autoptr(JsonBuilder) details = json_builder_new ();
-  gboolean present = FALSE;
-  const char *id = string_member (frame->content, "executionId", &present);
-  char *args[2] = { NULL, NULL };
-
-  if (id == NULL || id[0] == '\0') {
-    reply_error (session, frame->id, 307, "executionId is required");
-    return;
-  }
-  req->execution_id = g_strdup (id);
-  json_builder_begin_object (details);
-  json_builder_set_member_name (details, "executionId");
-  json_builder_add_string_value (details, id);
-  json_builder_set_member_name (details, "messageId");
-  json_builder_add_int_value (details, frame->id);
-  json_builder_end_object (details);
-  record_action (self, session, "request_output", details);
-
-  if (g_hash_table_contains (self->running, id)) {
-    g_autofree char *message = g_strdup_printf ("execution '%s' is still running", id);
-    reply_error (session, frame->id, 307, message);
-    return;
-  }
-  args[0] = req->execution_id;
-  alger_store_query (self->store, "execution", args, NULL, output_lookup_done,
-                     g_steal_pointer (&req));
-}
-
-void
-alger_executions_handle (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame)
-{
-  g_return_if_fail (ALGER_IS_EXECUTIONS (self));
-
-  switch (frame->type) {
-  case 103:
-    handle_run_stored (self, session, frame);
-    break;
-  case 104:
-    handle_run_adhoc (self, session, frame);
-    break;
-  case 106:
-    handle_stop (self, session, frame);
-    break;
-  case 107:
-    handle_output (self, session, frame);
-    break;
-  default:
-    g_return_if_reached ();
-  }
 }
 
 /* ---------------- administration ---------------- */

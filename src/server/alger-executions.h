@@ -22,8 +22,14 @@ G_DECLARE_FINAL_TYPE (AlgerExecutions, alger_executions, ALGER, EXECUTIONS, GObj
 AlgerExecutions *alger_executions_new (const AlgerConfig *config, AlgerStore *store,
                                        GError **error);
 
-/* 103, 104, 106, 107 */
-void alger_executions_handle (AlgerExecutions *self, AlgerSession *session, AlgerFrame *frame);
+/* start a run for the request `request_id` of `session`: checks the gates
+ * (answering 399/398/397), records the execution, answers `success_type`
+ * (203/204) and queues the graph to a worker.  graph_text: the graph as
+ * received (nullable; read without building a tree, stored as is) */
+void alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 request_id,
+                             gint64 success_type, JsonNode *graph, const char *graph_text,
+                             const char *source, const char *pipeline_id, const char *strategy,
+                             JsonNode *params);
 
 /* live runs (transfer container) */
 GList *alger_executions_get_running (AlgerExecutions *self);

@@ -12,6 +12,7 @@
 #include "alger-error.h"
 #include "alger-json-text.h"
 #include "alger-executions.h"
+#include "alger-run-requests.h"
 
 struct _AlgerHandlers {
   AlgerStore *store;
@@ -341,7 +342,7 @@ alger_handlers_dispatch (AlgerHandlers *self, AlgerSession *session, AlgerFrame 
   case 104:
   case 106:
   case 107:
-    alger_executions_handle (self->executions, session, frame);
+    alger_run_requests_handle (self->executions, self->store, session, frame);
     break;
   default:
     g_assert_not_reached ();
