@@ -35,13 +35,13 @@
 
 #include "alger-error.h"
 #include "alger-redact.h"
+#include "alger-sqlite-util.h"
+#include "alger-store-schema.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define MAX_BATCH 4096
 #define MAX_MULTI_FRAMES 32 /* frame rows per multi-row INSERT */
 #define MAX_IDLE_READERS 4
-#define BUSY_TIMEOUT_MS 5000
 #define OP_MAX_STRINGS 8
 #define OP_MAX_INTS 5
 
@@ -211,456 +211,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (AlgerSqliteStore, alger_sqlite_store, G_TYPE_OBJE
                                                       alger_sqlite_store_iface_init))
 
 /* ------------------------------------------------------------------------ */
-/* helpers                                                                  */
-
-/* UTC "YYYY-MM-DD HH:MM:SS.mmm"; the seconds part is formatted once a second */
-static void
-format_now (char out[24])
-{
-  static _Thread_local gint64 cached_sec = -1;
-  static _Thread_local char prefix[20];
-  gint64 now = g_get_real_time ();
-  gint64 sec = now / G_USEC_PER_SEC;
-  int ms = (int) ((now % G_USEC_PER_SEC) / 1000);
-
-  if (sec != cached_sec) {
-    time_t t = (time_t) sec;
-    struct tm tm;
-
-    gmtime_r (&t, &tm);
-    strftime (prefix, sizeof prefix, "%Y-%m-%d %H:%M:%S", &tm);
-    cached_sec = sec;
-  }
-  memcpy (out, prefix, 19);
-  out[19] = '.';
-  out[20] = (char) ('0' + ms / 100);
-  out[21] = (char) ('0' + ms / 10 % 10);
-  out[22] = (char) ('0' + ms % 10);
-  out[23] = '\0';
-}
-
-static void
-set_sqlite_error (GError **error, sqlite3 *db, const char *what)
-{
-  g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "%s: %s (%d)", what,
-               sqlite3_errmsg (db), sqlite3_extended_errcode (db));
-}
-
-static gboolean
-exec_sql (sqlite3 *db, const char *sql, GError **error)
-{
-  char *msg = NULL;
-  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
-
-  if (rc != SQLITE_OK) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "%s: %s (%d)", sql,
-                 msg != NULL ? msg : sqlite3_errstr (rc), rc);
-    sqlite3_free (msg);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-prepare (sqlite3 *db, const char *sql, sqlite3_stmt **stmt, GError **error)
-{
-  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK) {
-    set_sqlite_error (error, db, "preparing a statement");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt, int idx, const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, idx);
-}
-
-/* negative = unknown = NULL */
-static void
-bind_int_or_null (sqlite3_stmt *stmt, int idx, gint64 value)
-{
-  if (value >= 0)
-    sqlite3_bind_int64 (stmt, idx, value);
-  else
-    sqlite3_bind_null (stmt, idx);
-}
-
-/* step to completion, reset; the error names `what` */
-static gboolean
-step_done (sqlite3 *db, sqlite3_stmt *stmt, const char *what, GError **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    set_sqlite_error (error, db, what);
-    sqlite3_reset (stmt);
-    return FALSE;
-  }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-static sqlite3 *
-open_db (const char *path, int flags, GError **error)
-{
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open_v2 (path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-
-  if (rc != SQLITE_OK) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot open %s: %s", path,
-                 db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-    sqlite3_close (db);
-    return NULL;
-  }
-  sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  return db;
-}
-
-/* ------------------------------------------------------------------------ */
-/* schema and migrations                                                    */
-
-/* the original server's schema, verbatim: fresh databases get exactly the
- * same tables, so external readers keep working */
-static const char schema_v0[] =
-    "CREATE TABLE IF NOT EXISTS pipelines (\n"
-    "    id TEXT PRIMARY KEY,\n"
-    "    name TEXT NOT NULL,\n"
-    "    full_graph TEXT,\n"
-    "    description TEXT,\n"
-    "    metadata TEXT,\n"
-    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    updated_at TEXT DEFAULT CURRENT_TIMESTAMP\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS users (\n"
-    "    id TEXT PRIMARY KEY,\n"
-    "    username TEXT UNIQUE NOT NULL,\n"
-    "    display_name TEXT,\n"
-    "    email TEXT,\n"
-    "    roles TEXT,\n"
-    "    metadata TEXT,\n"
-    "    last_login TEXT,\n"
-    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    updated_at TEXT DEFAULT CURRENT_TIMESTAMP\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS user_actions (\n"
-    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-    "    user_id TEXT,\n"
-    "    action TEXT NOT NULL,\n"
-    "    details TEXT,\n"
-    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS connections (\n"
-    "    id TEXT PRIMARY KEY,\n"
-    "    user_id TEXT,\n"
-    "    client_ip TEXT,\n"
-    "    client_port INTEGER,\n"
-    "    user_agent TEXT,\n"
-    "    origin TEXT,\n"
-    "    path TEXT,\n"
-    "    status TEXT,\n"
-    "    connected_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    disconnected_at TEXT,\n"
-    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS conversations (\n"
-    "    id TEXT PRIMARY KEY,\n"
-    "    user_id TEXT,\n"
-    "    connection_id TEXT,\n"
-    "    context TEXT,\n"
-    "    started_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    ended_at TEXT,\n"
-    "    FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL,\n"
-    "    FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE SET NULL\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS conversation_messages (\n"
-    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-    "    conversation_id TEXT NOT NULL,\n"
-    "    direction TEXT CHECK(direction IN ('incoming','outgoing')),\n"
-    "    message_id INTEGER,\n"
-    "    request_id INTEGER,\n"
-    "    type_code INTEGER,\n"
-    "    status_code INTEGER,\n"
-    "    payload TEXT,\n"
-    "    error TEXT,\n"
-    "    recorded_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS executions (\n"
-    "    id TEXT PRIMARY KEY,\n"
-    "    pipeline_id TEXT,\n"
-    "    source TEXT,\n"
-    "    graph TEXT,\n"
-    "    params TEXT,\n"
-    "    status TEXT,\n"
-    "    requested_by TEXT,\n"
-    "    output_file TEXT,\n"
-    "    output_content TEXT,\n"
-    "    started_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    completed_at TEXT,\n"
-    "    FOREIGN KEY (pipeline_id) REFERENCES pipelines(id) ON DELETE SET NULL,\n"
-    "    FOREIGN KEY (requested_by) REFERENCES users(id) ON DELETE SET NULL\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS execution_events (\n"
-    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-    "    execution_id TEXT,\n"
-    "    event_type TEXT,\n"
-    "    description TEXT,\n"
-    "    payload TEXT,\n"
-    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    FOREIGN KEY (execution_id) REFERENCES executions(id) ON DELETE CASCADE\n"
-    ");\n"
-    "CREATE TABLE IF NOT EXISTS error_logs (\n"
-    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-    "    conversation_id TEXT,\n"
-    "    execution_id TEXT,\n"
-    "    message_id INTEGER,\n"
-    "    type_code INTEGER,\n"
-    "    severity TEXT,\n"
-    "    message TEXT,\n"
-    "    payload TEXT,\n"
-    "    created_at TEXT DEFAULT CURRENT_TIMESTAMP,\n"
-    "    FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE SET NULL,\n"
-    "    FOREIGN KEY (execution_id) REFERENCES executions(id) ON DELETE SET NULL\n"
-    ");\n";
-
-static const char indexes_v1[] =
-    "CREATE INDEX IF NOT EXISTS idx_conversation_messages_conversation_id "
-    "ON conversation_messages(conversation_id);\n"
-    "CREATE INDEX IF NOT EXISTS idx_execution_events_execution_id "
-    "ON execution_events(execution_id);\n"
-    "CREATE INDEX IF NOT EXISTS idx_executions_status ON executions(status);\n"
-    "CREATE INDEX IF NOT EXISTS idx_executions_started_at ON executions(started_at);\n"
-    "CREATE INDEX IF NOT EXISTS idx_user_actions_user_id ON user_actions(user_id);\n"
-    "CREATE INDEX IF NOT EXISTS idx_conversations_connection_id ON conversations(connection_id);\n";
-
-static gboolean
-get_user_version (sqlite3 *db, gint *version, GError **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (!prepare (db, "PRAGMA user_version", &stmt, error))
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW) {
-    set_sqlite_error (error, db, "reading the schema version");
-    return FALSE;
-  }
-  *version = sqlite3_column_int (stmt, 0);
-  return TRUE;
-}
-
-static gboolean
-column_exists (sqlite3 *db, const char *table, const char *column, gboolean *exists,
-               GError **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
-
-  /* pragma_table_info() takes the table name as a bound parameter */
-  if (!prepare (db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt, error))
-    return FALSE;
-  bind_text (stmt, 1, table);
-  bind_text (stmt, 2, column);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    set_sqlite_error (error, db, "reading the table layout");
-    return FALSE;
-  }
-  *exists = rc == SQLITE_ROW;
-  return TRUE;
-}
-
-typedef enum {
-  REDACT_JSON,
-  REDACT_QUERY,
-  REDACT_TEXT,
-} RedactKind;
-
-/* every column where the original may have left a password in clear */
-static const struct {
-  const char *table;
-  const char *column;
-  RedactKind kind;
-} legacy_columns[] = {
-  { "connections", "path", REDACT_QUERY },
-  { "conversation_messages", "payload", REDACT_JSON },
-  { "conversation_messages", "error", REDACT_TEXT },
-  { "executions", "graph", REDACT_JSON },
-  { "executions", "params", REDACT_JSON },
-  { "executions", "output_content", REDACT_JSON },
-  { "execution_events", "payload", REDACT_JSON },
-  { "execution_events", "description", REDACT_TEXT },
-  { "pipelines", "full_graph", REDACT_JSON },
-  { "pipelines", "metadata", REDACT_JSON },
-  { "pipelines", "description", REDACT_TEXT },
-  { "user_actions", "details", REDACT_JSON },
-  { "error_logs", "message", REDACT_TEXT },
-  { "error_logs", "payload", REDACT_JSON },
-  { "users", "metadata", REDACT_JSON },
-};
-
-typedef struct {
-  sqlite3_int64 rowid;
-  char *text;
-} RowText;
-
-static void
-row_text_clear (gpointer data)
-{
-  RowText *row = data;
-  g_free (row->text);
-}
-
-/* rewrite in place every value holding a password in clear */
-static gboolean
-redact_column (sqlite3 *db, const char *table, const char *column, RedactKind kind,
-               guint *n_changed, GError **error)
-{
-  g_autoptr(sqlite3_stmt) sel = NULL;
-  g_autoptr(sqlite3_stmt) update = NULL;
-  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (RowText));
-  g_autofree char *select_sql = NULL;
-  g_autofree char *update_sql = NULL;
-  int rc;
-
-  g_array_set_clear_func (rows, row_text_clear);
-
-  /* a coarse SQL filter (LIKE is ASCII case-insensitive), the exact one in C */
-  select_sql = g_strdup_printf ("SELECT rowid, \"%s\" FROM \"%s\" WHERE \"%s\" LIKE "
-                                "'%%password%%' OR instr(\"%s\", '\\u') > 0 OR "
-                                "instr(\"%s\", '%%') > 0",
-                                column, table, column, column, column);
-  if (!prepare (db, select_sql, &sel, error))
-    return FALSE;
-  while ((rc = sqlite3_step (sel)) == SQLITE_ROW) {
-    const char *text = (const char *) sqlite3_column_text (sel, 1);
-    RowText row = { sqlite3_column_int64 (sel, 0), NULL };
-    gboolean changed = FALSE;
-
-    if (text == NULL || !alger_redact_text_may_need (text, ALGER_REDACT_PASSWORDS))
-      continue;
-    switch (kind) {
-    case REDACT_JSON:
-      row.text = alger_redact_json_text_full (text, ALGER_REDACT_PASSWORDS, &changed);
-      break;
-    case REDACT_QUERY:
-      row.text = alger_redact_query (text);
-      changed = strcmp (row.text, text) != 0;
-      break;
-    case REDACT_TEXT:
-    default:
-      row.text = alger_redact_text (text);
-      changed = strcmp (row.text, text) != 0;
-      break;
-    }
-    if (changed)
-      g_array_append_val (rows, row);
-    else
-      g_free (row.text);
-  }
-  if (rc != SQLITE_DONE) {
-    set_sqlite_error (error, db, "reading rows to redact");
-    return FALSE;
-  }
-  if (rows->len == 0)
-    return TRUE;
-
-  update_sql = g_strdup_printf ("UPDATE \"%s\" SET \"%s\" = ?1 WHERE rowid = ?2", table, column);
-  if (!prepare (db, update_sql, &update, error))
-    return FALSE;
-  for (guint i = 0; i < rows->len; i++) {
-    RowText *row = &g_array_index (rows, RowText, i);
-
-    bind_text (update, 1, row->text);
-    sqlite3_bind_int64 (update, 2, row->rowid);
-    if (!step_done (db, update, "redacting a stored password", error))
-      return FALSE;
-  }
-  *n_changed += rows->len;
-  return TRUE;
-}
-
-/* v0 -> v1: an empty file, or a database written by the original server
- * (same tables, no version): keep every row, add what we need, and redact
- * the passwords the original stored in clear */
-static gboolean
-migrate_v1 (sqlite3 *db, GError **error)
-{
-  gboolean exists = FALSE;
-  guint n_redacted = 0;
-
-  if (!exec_sql (db, schema_v0, error))
-    return FALSE;
-  if (!column_exists (db, "users", "password_hash", &exists, error))
-    return FALSE;
-  if (!exists && !exec_sql (db, "ALTER TABLE users ADD COLUMN password_hash TEXT", error))
-    return FALSE;
-  if (!exec_sql (db, indexes_v1, error))
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (legacy_columns); i++) {
-    if (!redact_column (db, legacy_columns[i].table, legacy_columns[i].column,
-                        legacy_columns[i].kind, &n_redacted, error))
-      return FALSE;
-  }
-  if (n_redacted > 0)
-    g_message ("redacted %u stored values that held a password in clear", n_redacted);
-  return TRUE;
-}
-
-typedef gboolean (*MigrateFunc) (sqlite3 *db, GError **error);
-
-/* one step and its version bump in one transaction: all or nothing */
-static gboolean
-migrate_step (sqlite3 *db, gint to, MigrateFunc func, GError **error)
-{
-  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", to);
-
-  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  if (!func (db, error) || !exec_sql (db, bump, error) || !exec_sql (db, "COMMIT", error)) {
-    if (!sqlite3_get_autocommit (db))
-      exec_sql (db, "ROLLBACK", NULL);
-    g_prefix_error (error, "migrating the database to version %d: ", to);
-    return FALSE;
-  }
-  g_debug ("database migrated to version %d", to);
-  return TRUE;
-}
-
-static gboolean
-migrate (sqlite3 *db, GError **error)
-{
-  gint version = 0;
-
-  if (!get_user_version (db, &version, error))
-    return FALSE;
-  if (version > ALGER_SQLITE_STORE_SCHEMA_VERSION || version < 0) {
-    /* never touch a database a newer server wrote */
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE,
-                 "database schema version %d is newer than this server's (%d)", version,
-                 ALGER_SQLITE_STORE_SCHEMA_VERSION);
-    return FALSE;
-  }
-
-  switch (version) {
-  case 0:
-    if (!migrate_step (db, 1, migrate_v1, error))
-      return FALSE;
-    G_GNUC_FALLTHROUGH;
-  case ALGER_SQLITE_STORE_SCHEMA_VERSION:
-  default:
-    break;
-  }
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------------ */
 /* the writer thread                                                        */
 
 static sqlite3_stmt *
@@ -669,7 +219,7 @@ get_stmt (AlgerSqliteStore *self, guint which, GError **error)
   if (self->stmts[which] == NULL) {
     if (sqlite3_prepare_v3 (self->wdb, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
                             &self->stmts[which], NULL) != SQLITE_OK) {
-      set_sqlite_error (error, self->wdb, "preparing a statement");
+      alger_sql_set_sqlite_error (error, self->wdb, "preparing a statement");
       return NULL;
     }
   }
@@ -681,7 +231,7 @@ run_stmt (AlgerSqliteStore *self, guint which, GError **error)
 {
   sqlite3_stmt *stmt = get_stmt (self, which, error);
 
-  return stmt != NULL && step_done (self->wdb, stmt, stmt_sql[which], error);
+  return stmt != NULL && alger_sql_step_done (self->wdb, stmt, stmt_sql[which], error);
 }
 
 static void
@@ -699,15 +249,15 @@ rollback_if_needed (AlgerSqliteStore *self)
 static void
 bind_frame (sqlite3_stmt *stmt, int base, Op *op)
 {
-  bind_text (stmt, base + 1, op->s[0]);
-  bind_text (stmt, base + 2, op->n[0] == ALGER_DIRECTION_OUTGOING ? "outgoing" : "incoming");
-  bind_int_or_null (stmt, base + 3, op->n[1]);
-  bind_int_or_null (stmt, base + 4, op->n[2]);
-  bind_int_or_null (stmt, base + 5, op->n[3]);
-  bind_int_or_null (stmt, base + 6, op->n[4]);
-  bind_text (stmt, base + 7, op->s[1]);
-  bind_text (stmt, base + 8, op->s[2]);
-  bind_text (stmt, base + 9, op->ts);
+  alger_sql_bind_text (stmt, base + 1, op->s[0]);
+  alger_sql_bind_text (stmt, base + 2, op->n[0] == ALGER_DIRECTION_OUTGOING ? "outgoing" : "incoming");
+  alger_sql_bind_int_or_null (stmt, base + 3, op->n[1]);
+  alger_sql_bind_int_or_null (stmt, base + 4, op->n[2]);
+  alger_sql_bind_int_or_null (stmt, base + 5, op->n[3]);
+  alger_sql_bind_int_or_null (stmt, base + 6, op->n[4]);
+  alger_sql_bind_text (stmt, base + 7, op->s[1]);
+  alger_sql_bind_text (stmt, base + 8, op->s[2]);
+  alger_sql_bind_text (stmt, base + 9, op->ts);
 }
 
 #define STMT_OR_FAIL(var, which)                                                                   \
@@ -723,24 +273,24 @@ exec_op (AlgerSqliteStore *self, Op *op, GError **error)
   switch (op->kind) {
   case OP_OPEN_CONNECTION: {
     STMT_OR_FAIL (stmt, STMT_INSERT_CONNECTION);
-    bind_text (stmt, 1, op->s[0]);
-    bind_text (stmt, 2, op->s[1]);
-    bind_text (stmt, 3, op->s[2]);
+    alger_sql_bind_text (stmt, 1, op->s[0]);
+    alger_sql_bind_text (stmt, 2, op->s[1]);
+    alger_sql_bind_text (stmt, 3, op->s[2]);
     sqlite3_bind_int64 (stmt, 4, op->n[0]);
-    bind_text (stmt, 5, op->s[3]);
-    bind_text (stmt, 6, op->s[4]);
-    bind_text (stmt, 7, op->s[5]);
-    bind_text (stmt, 8, op->s[6]);
-    bind_text (stmt, 9, op->ts);
-    if (!step_done (db, stmt, "recording a connection", error))
+    alger_sql_bind_text (stmt, 5, op->s[3]);
+    alger_sql_bind_text (stmt, 6, op->s[4]);
+    alger_sql_bind_text (stmt, 7, op->s[5]);
+    alger_sql_bind_text (stmt, 8, op->s[6]);
+    alger_sql_bind_text (stmt, 9, op->ts);
+    if (!alger_sql_step_done (db, stmt, "recording a connection", error))
       return FALSE;
     if (op->s[7] != NULL) {
       STMT_OR_FAIL (conv, STMT_INSERT_CONVERSATION);
-      bind_text (conv, 1, op->s[7]);
-      bind_text (conv, 2, op->s[1]);
-      bind_text (conv, 3, op->s[0]);
-      bind_text (conv, 4, op->ts);
-      if (!step_done (db, conv, "recording a conversation", error))
+      alger_sql_bind_text (conv, 1, op->s[7]);
+      alger_sql_bind_text (conv, 2, op->s[1]);
+      alger_sql_bind_text (conv, 3, op->s[0]);
+      alger_sql_bind_text (conv, 4, op->ts);
+      if (!alger_sql_step_done (db, conv, "recording a conversation", error))
         return FALSE;
     }
     return TRUE;
@@ -748,17 +298,17 @@ exec_op (AlgerSqliteStore *self, Op *op, GError **error)
   case OP_CLOSE_CONNECTION: {
     if (op->s[0] != NULL) {
       STMT_OR_FAIL (stmt, STMT_CLOSE_CONNECTION);
-      bind_text (stmt, 1, op->s[2]);
-      bind_text (stmt, 2, op->ts);
-      bind_text (stmt, 3, op->s[0]);
-      if (!step_done (db, stmt, "closing a connection", error))
+      alger_sql_bind_text (stmt, 1, op->s[2]);
+      alger_sql_bind_text (stmt, 2, op->ts);
+      alger_sql_bind_text (stmt, 3, op->s[0]);
+      if (!alger_sql_step_done (db, stmt, "closing a connection", error))
         return FALSE;
     }
     if (op->s[1] != NULL) {
       STMT_OR_FAIL (conv, STMT_END_CONVERSATION);
-      bind_text (conv, 1, op->ts);
-      bind_text (conv, 2, op->s[1]);
-      if (!step_done (db, conv, "ending a conversation", error))
+      alger_sql_bind_text (conv, 1, op->ts);
+      alger_sql_bind_text (conv, 2, op->s[1]);
+      if (!alger_sql_step_done (db, conv, "ending a conversation", error))
         return FALSE;
     }
     return TRUE;
@@ -766,69 +316,69 @@ exec_op (AlgerSqliteStore *self, Op *op, GError **error)
   case OP_FRAME: {
     STMT_OR_FAIL (stmt, STMT_INSERT_FRAME);
     bind_frame (stmt, 0, op);
-    return step_done (db, stmt, "recording a frame", error);
+    return alger_sql_step_done (db, stmt, "recording a frame", error);
   }
   case OP_USER_ACTION: {
     STMT_OR_FAIL (stmt, STMT_INSERT_USER_ACTION);
-    bind_text (stmt, 1, op->s[0]);
-    bind_text (stmt, 2, op->s[1]);
-    bind_text (stmt, 3, op->s[2]);
-    bind_text (stmt, 4, op->ts);
-    return step_done (db, stmt, "recording a user action", error);
+    alger_sql_bind_text (stmt, 1, op->s[0]);
+    alger_sql_bind_text (stmt, 2, op->s[1]);
+    alger_sql_bind_text (stmt, 3, op->s[2]);
+    alger_sql_bind_text (stmt, 4, op->ts);
+    return alger_sql_step_done (db, stmt, "recording a user action", error);
   }
   case OP_ERROR: {
     STMT_OR_FAIL (stmt, STMT_INSERT_ERROR);
-    bind_text (stmt, 1, op->s[0]);
-    bind_text (stmt, 2, op->s[1]);
-    bind_int_or_null (stmt, 3, op->n[0]);
-    bind_int_or_null (stmt, 4, op->n[1]);
-    bind_text (stmt, 5, op->s[2]);
-    bind_text (stmt, 6, op->s[3]);
-    bind_text (stmt, 7, op->s[4]);
-    bind_text (stmt, 8, op->ts);
-    return step_done (db, stmt, "recording an error", error);
+    alger_sql_bind_text (stmt, 1, op->s[0]);
+    alger_sql_bind_text (stmt, 2, op->s[1]);
+    alger_sql_bind_int_or_null (stmt, 3, op->n[0]);
+    alger_sql_bind_int_or_null (stmt, 4, op->n[1]);
+    alger_sql_bind_text (stmt, 5, op->s[2]);
+    alger_sql_bind_text (stmt, 6, op->s[3]);
+    alger_sql_bind_text (stmt, 7, op->s[4]);
+    alger_sql_bind_text (stmt, 8, op->ts);
+    return alger_sql_step_done (db, stmt, "recording an error", error);
   }
   case OP_TOUCH_LOGIN: {
     STMT_OR_FAIL (stmt, STMT_TOUCH_LOGIN);
-    bind_text (stmt, 1, op->ts);
-    bind_text (stmt, 2, op->s[0]);
-    return step_done (db, stmt, "updating last_login", error);
+    alger_sql_bind_text (stmt, 1, op->ts);
+    alger_sql_bind_text (stmt, 2, op->s[0]);
+    return alger_sql_step_done (db, stmt, "updating last_login", error);
   }
   case OP_CREATE_EXECUTION: {
     STMT_OR_FAIL (stmt, STMT_INSERT_EXECUTION);
     for (int i = 0; i < 7; i++)
-      bind_text (stmt, i + 1, op->s[i]);
-    bind_text (stmt, 8, op->ts);
-    return step_done (db, stmt, "recording an execution", error);
+      alger_sql_bind_text (stmt, i + 1, op->s[i]);
+    alger_sql_bind_text (stmt, 8, op->ts);
+    return alger_sql_step_done (db, stmt, "recording an execution", error);
   }
   case OP_UPDATE_EXECUTION: {
     STMT_OR_FAIL (stmt, STMT_UPDATE_EXECUTION);
-    bind_text (stmt, 1, op->s[1]);
-    bind_text (stmt, 2, op->s[2]);
-    bind_text (stmt, 3, op->s[3]);
+    alger_sql_bind_text (stmt, 1, op->s[1]);
+    alger_sql_bind_text (stmt, 2, op->s[2]);
+    alger_sql_bind_text (stmt, 3, op->s[3]);
     sqlite3_bind_int (stmt, 4, op->n[0] != 0);
-    bind_text (stmt, 5, op->ts);
-    bind_text (stmt, 6, op->s[0]);
-    return step_done (db, stmt, "updating an execution", error);
+    alger_sql_bind_text (stmt, 5, op->ts);
+    alger_sql_bind_text (stmt, 6, op->s[0]);
+    return alger_sql_step_done (db, stmt, "updating an execution", error);
   }
   case OP_EXECUTION_EVENT: {
     STMT_OR_FAIL (stmt, STMT_INSERT_EVENT);
     for (int i = 0; i < 4; i++)
-      bind_text (stmt, i + 1, op->s[i]);
-    bind_text (stmt, 5, op->ts);
-    return step_done (db, stmt, "recording an execution event", error);
+      alger_sql_bind_text (stmt, i + 1, op->s[i]);
+    alger_sql_bind_text (stmt, 5, op->ts);
+    return alger_sql_step_done (db, stmt, "recording an execution event", error);
   }
   case OP_SAVE_PIPELINE: {
     STMT_OR_FAIL (stmt, STMT_SAVE_PIPELINE);
     for (int i = 0; i < 5; i++)
-      bind_text (stmt, i + 1, op->s[i]);
-    bind_text (stmt, 6, op->ts);
-    return step_done (db, stmt, "saving a pipeline", error);
+      alger_sql_bind_text (stmt, i + 1, op->s[i]);
+    alger_sql_bind_text (stmt, 6, op->ts);
+    return alger_sql_step_done (db, stmt, "saving a pipeline", error);
   }
   case OP_REMOVE_PIPELINE: {
     STMT_OR_FAIL (stmt, STMT_REMOVE_PIPELINE);
-    bind_text (stmt, 1, op->s[0]);
-    return step_done (db, stmt, "removing a pipeline", error);
+    alger_sql_bind_text (stmt, 1, op->s[0]);
+    return alger_sql_step_done (db, stmt, "removing a pipeline", error);
   }
   case OP_SYNC:
   default:
@@ -859,14 +409,14 @@ exec_frames (AlgerSqliteStore *self, Op **ops, guint k, GError **error)
       g_string_append (sql, r == 0 ? "(?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?)");
     if (sqlite3_prepare_v3 (self->wdb, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
         SQLITE_OK) {
-      set_sqlite_error (error, self->wdb, "preparing a statement");
+      alger_sql_set_sqlite_error (error, self->wdb, "preparing a statement");
       return FALSE;
     }
     self->frame_stmts[k] = stmt;
   }
   for (guint r = 0; r < k; r++)
     bind_frame (stmt, (int) r * 9, ops[r]);
-  return step_done (self->wdb, stmt, "recording frames", error);
+  return alger_sql_step_done (self->wdb, stmt, "recording frames", error);
 }
 
 static void
@@ -1132,7 +682,7 @@ op_new (OpKind kind, AlgerStoreDoneFunc done, gpointer user_data, const char *co
     op->s[i] = p;
     p += lens[i];
   }
-  format_now (op->ts);
+  alger_sql_format_now (op->ts);
   return op;
 }
 
@@ -1507,34 +1057,34 @@ ensure_user_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
   gboolean has_hash = FALSE;
   int rc;
 
-  if (!prepare (db, "SELECT id, password_hash FROM users WHERE username = ?1", &find, error))
+  if (!alger_sql_prepare (db, "SELECT id, password_hash FROM users WHERE username = ?1", &find, error))
     return FALSE;
-  bind_text (find, 1, eu->username);
+  alger_sql_bind_text (find, 1, eu->username);
   rc = sqlite3_step (find);
   if (rc == SQLITE_ROW) {
     id = g_strdup ((const char *) sqlite3_column_text (find, 0));
     has_hash = sqlite3_column_type (find, 1) != SQLITE_NULL;
   } else if (rc != SQLITE_DONE) {
-    set_sqlite_error (error, db, "looking up a user");
+    alger_sql_set_sqlite_error (error, db, "looking up a user");
     return FALSE;
   }
 
   if (id == NULL) {
     g_autofree char *new_id = g_uuid_string_random ();
 
-    if (!prepare (db,
+    if (!alger_sql_prepare (db,
                   "INSERT INTO users (id, username, display_name, email, roles, metadata, "
                   "last_login, created_at, updated_at, password_hash) VALUES (?1, ?2, ?3, NULL, "
                   "?4, '{}', NULL, ?5, ?5, ?6)",
                   &stmt, error))
       return FALSE;
-    bind_text (stmt, 1, new_id);
-    bind_text (stmt, 2, eu->username);
-    bind_text (stmt, 3, eu->display_name);
-    bind_text (stmt, 4, eu->roles_json != NULL ? eu->roles_json : "[]");
-    bind_text (stmt, 5, ts);
-    bind_text (stmt, 6, eu->password_hash);
-    if (!step_done (db, stmt, "creating a user", error))
+    alger_sql_bind_text (stmt, 1, new_id);
+    alger_sql_bind_text (stmt, 2, eu->username);
+    alger_sql_bind_text (stmt, 3, eu->display_name);
+    alger_sql_bind_text (stmt, 4, eu->roles_json != NULL ? eu->roles_json : "[]");
+    alger_sql_bind_text (stmt, 5, ts);
+    alger_sql_bind_text (stmt, 6, eu->password_hash);
+    if (!alger_sql_step_done (db, stmt, "creating a user", error))
       return FALSE;
     eu->created = TRUE;
     return TRUE;
@@ -1543,13 +1093,13 @@ ensure_user_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
   /* an account without a hash (migrated from the original) cannot log in:
    * give it the configured one */
   if (eu->password_hash != NULL && (eu->reset_password || !has_hash)) {
-    if (!prepare (db, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+    if (!alger_sql_prepare (db, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
                   &stmt, error))
       return FALSE;
-    bind_text (stmt, 1, eu->password_hash);
-    bind_text (stmt, 2, ts);
-    bind_text (stmt, 3, id);
-    if (!step_done (db, stmt, "setting a password hash", error))
+    alger_sql_bind_text (stmt, 1, eu->password_hash);
+    alger_sql_bind_text (stmt, 2, ts);
+    alger_sql_bind_text (stmt, 3, id);
+    if (!alger_sql_step_done (db, stmt, "setting a password hash", error))
       return FALSE;
   }
   return TRUE;
@@ -1592,21 +1142,21 @@ close_stale_connections (sqlite3 *db, const char *ts, GError **error)
   g_autoptr(sqlite3_stmt) conversations = NULL;
   g_autoptr(sqlite3_stmt) connections = NULL;
 
-  if (!prepare (db,
+  if (!alger_sql_prepare (db,
                 "UPDATE conversations SET ended_at = ?1 WHERE ended_at IS NULL AND "
                 "connection_id IN (SELECT id FROM connections WHERE status = 'open')",
                 &conversations, error))
     return FALSE;
-  bind_text (conversations, 1, ts);
-  if (!step_done (db, conversations, "ending interrupted conversations", error))
+  alger_sql_bind_text (conversations, 1, ts);
+  if (!alger_sql_step_done (db, conversations, "ending interrupted conversations", error))
     return FALSE;
-  if (!prepare (db,
+  if (!alger_sql_prepare (db,
                 "UPDATE connections SET status = 'interrupted', disconnected_at = "
                 "COALESCE(disconnected_at, ?1) WHERE status = 'open'",
                 &connections, error))
     return FALSE;
-  bind_text (connections, 1, ts);
-  return step_done (db, connections, "closing interrupted connections", error);
+  alger_sql_bind_text (connections, 1, ts);
+  return alger_sql_step_done (db, connections, "closing interrupted connections", error);
 }
 
 static gboolean
@@ -1616,23 +1166,23 @@ interrupt_running_func (sqlite3 *db, const char *ts, gpointer data, GError **err
   g_autoptr(sqlite3_stmt) event = NULL;
   g_autoptr(sqlite3_stmt) update = NULL;
 
-  if (!prepare (db,
+  if (!alger_sql_prepare (db,
                 "INSERT INTO execution_events (execution_id, event_type, description, payload, "
                 "created_at) SELECT id, 'status', '" INTERRUPTED_DESCRIPTION "', "
                 "'{\"status\":\"interrupted\",\"previousStatus\":\"running\"}', ?1 "
                 "FROM executions WHERE status = 'running'",
                 &event, error))
     return FALSE;
-  bind_text (event, 1, ts);
-  if (!step_done (db, event, "recording interrupted executions", error))
+  alger_sql_bind_text (event, 1, ts);
+  if (!alger_sql_step_done (db, event, "recording interrupted executions", error))
     return FALSE;
-  if (!prepare (db,
+  if (!alger_sql_prepare (db,
                 "UPDATE executions SET status = 'interrupted', completed_at = "
                 "COALESCE(completed_at, ?1) WHERE status = 'running'",
                 &update, error))
     return FALSE;
-  bind_text (update, 1, ts);
-  if (!step_done (db, update, "interrupting executions", error))
+  alger_sql_bind_text (update, 1, ts);
+  if (!alger_sql_step_done (db, update, "interrupting executions", error))
     return FALSE;
   *count = sqlite3_changes (db);
   return close_stale_connections (db, ts, error);
@@ -1653,7 +1203,7 @@ sqlite_interrupt_running_sync (AlgerStore *store, GError **error)
 static gboolean
 exec_func (sqlite3 *db, const char *ts, gpointer data, GError **error)
 {
-  return exec_sql (db, data, error);
+  return alger_sql_exec_sql (db, data, error);
 }
 
 gboolean
@@ -1741,7 +1291,7 @@ reader_acquire (AlgerSqliteStore *self, GError **error)
     db = g_ptr_array_steal_index (self->readers, self->readers->len - 1);
   g_mutex_unlock (&self->readers_lock);
   if (db == NULL)
-    db = open_db (self->path, SQLITE_OPEN_READONLY, error);
+    db = alger_sql_open_db (self->path, SQLITE_OPEN_READONLY, error);
   return db;
 }
 
@@ -1823,7 +1373,7 @@ run_query (AlgerSqliteStore *self, const QueryDef *def, GStrv args, GError **err
   db = reader_acquire (self, error);
   if (db == NULL)
     return NULL;
-  if (!prepare (db, def->sql, &stmt, error)) {
+  if (!alger_sql_prepare (db, def->sql, &stmt, error)) {
     reader_release (self, db);
     return NULL;
   }
@@ -1845,7 +1395,7 @@ run_query (AlgerSqliteStore *self, const QueryDef *def, GStrv args, GError **err
     sqlite3_bind_int64 (stmt, 1, limit);
   } else {
     for (guint i = 0; i < def->n_args; i++)
-      bind_text (stmt, (int) i + 1, args[i]);
+      alger_sql_bind_text (stmt, (int) i + 1, args[i]);
   }
 
   rows = json_array_new ();
@@ -1855,7 +1405,7 @@ run_query (AlgerSqliteStore *self, const QueryDef *def, GStrv args, GError **err
       break;
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    set_sqlite_error (error, db, def->name);
+    alger_sql_set_sqlite_error (error, db, def->name);
     g_clear_pointer (&stmt, sqlite3_finalize);
     reader_release (self, db);
     return NULL;
@@ -1994,7 +1544,7 @@ checkpointer_thread (gpointer data)
 {
   AlgerSqliteStore *self = data;
   g_autoptr(GError) error = NULL;
-  sqlite3 *db = open_db (self->path, SQLITE_OPEN_READWRITE, &error);
+  sqlite3 *db = alger_sql_open_db (self->path, SQLITE_OPEN_READWRITE, &error);
 
   if (db == NULL) {
     g_warning ("checkpointer: %s", error->message);
@@ -2132,15 +1682,15 @@ setup (AlgerSqliteStore *self, GError **error)
                  g_strerror (saved_errno));
     return FALSE;
   }
-  self->wdb = open_db (self->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
+  self->wdb = alger_sql_open_db (self->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
   if (self->wdb == NULL)
     return FALSE;
 
   /* WAL: readers on their own connections never block the writer */
-  if (!prepare (self->wdb, "PRAGMA journal_mode=WAL", &stmt, error))
+  if (!alger_sql_prepare (self->wdb, "PRAGMA journal_mode=WAL", &stmt, error))
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW) {
-    set_sqlite_error (error, self->wdb, "switching to WAL");
+    alger_sql_set_sqlite_error (error, self->wdb, "switching to WAL");
     return FALSE;
   }
   mode = (const char *) sqlite3_column_text (stmt, 0);
@@ -2152,18 +1702,18 @@ setup (AlgerSqliteStore *self, GError **error)
   g_clear_pointer (&stmt, sqlite3_finalize);
 
   /* see the top of this file for why NORMAL is crash-safe in WAL */
-  if (!exec_sql (self->wdb,
+  if (!alger_sql_exec_sql (self->wdb,
                  "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                  "PRAGMA journal_size_limit=67108864;",
                  error))
     return FALSE;
-  if (!migrate (self->wdb, error)) {
+  if (!alger_store_schema_migrate (self->wdb, error)) {
     g_prefix_error (error, "%s: ", self->path);
     return FALSE;
   }
 
   /* checkpoints happen on their own thread, never inside the writer's commits */
-  if (!exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
+  if (!alger_sql_exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
     return FALSE;
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
   self->checkpointer = g_thread_try_new ("alger-store-checkpoint", checkpointer_thread, self,
