@@ -14,7 +14,8 @@
  *    small pool; WAL lets them read while the writer writes.
  *  - journal_mode=WAL with synchronous=NORMAL: a commit returns once its
  *    frames are written (write(2)) to the -wal file; the fsync happens at
- *    checkpoints.  A process crash (kill -9) therefore loses no committed
+ *    checkpoints, which run on their own thread and connection (PASSIVE),
+ *    so commits never wait for the disk.  A process crash (kill -9) therefore loses no committed
  *    transaction (the data is in the OS page cache, recovered from the WAL
  *    at the next open) and WAL can never be corrupted by one; only a power
  *    loss or kernel crash may roll back the last few commits, and even that
