@@ -963,24 +963,19 @@ typedef struct {
 
 static const char *const graph_keys[] = { "pipeline", "nodes", "edges" };
 
-/* 1: ends a plain run inside a string ('"', '\\', control bytes, >= 0x80) */
-static guint8 str_stop[256];
-/* 1: ends a number or literal (whitespace, ',', ']', '}', ':') */
-static guint8 scalar_stop[256];
-
-static void
-text_tables_init (void)
+/* ends a plain run inside a string: '"', '\\', control bytes, >= 0x80 */
+static inline gboolean
+is_str_stop (guchar c)
 {
-  static gsize done = 0;
+  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
 
-  if (g_once_init_enter (&done)) {
-    for (guint c = 0; c < 256; c++) {
-      str_stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-      scalar_stop[c] = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' ||
-                       c == '}' || c == ':';
-    }
-    g_once_init_leave (&done, 1);
-  }
+/* ends a number or literal: whitespace, ',', ']', '}', ':' */
+static inline gboolean
+is_scalar_stop (guchar c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' || c == '}' ||
+         c == ':';
 }
 
 static gboolean
@@ -1038,7 +1033,7 @@ check_string (Text *t)
   gboolean high = FALSE;
 
   for (;;) {
-    while (p < end && !str_stop[*p])
+    while (p < end && !is_str_stop (*p))
       p++;
     if (p >= end)
       return text_fail (t, (const char *) p, "unterminated string");
@@ -1266,7 +1261,7 @@ skip_value (const char *p, const char *end)
   if (*p == '"')
     return skip_string (p);
   if (*p != '{' && *p != '[') {
-    while (p < end && !scalar_stop[(guchar) *p])
+    while (p < end && !is_scalar_stop ((guchar) *p))
       p++;
     return p;
   }
@@ -1664,7 +1659,6 @@ alger_graph_new_from_text (const char *text, gssize length, guint max_nodes, GEr
   g_return_val_if_fail (text != NULL || length <= 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  text_tables_init ();
   if (length < 0)
     length = (gssize) strlen (text);
   t.start = t.p = text;
