@@ -1,6 +1,6 @@
 /* bench-engine: time the engine on the figures the original was measured on
  *
- *   bench-engine [--runs N] [--case NAME] [--shared DIR]
+ *   bench-engine [--runs N] [--case NAME] [--row LABEL] [--shared DIR]
  *
  * Prints one table: for each case the best (min) and median of N timed runs
  * (after one warm-up), the speed-up over the original's figure on this
@@ -34,6 +34,9 @@ typedef struct {
   const char *node_id; /* time this node's own duration instead of the whole run */
   double node_ms;
 } Case;
+
+/* --row: only rows whose label starts with this */
+static const char *only_row;
 
 static double
 now_ms (void)
@@ -94,6 +97,8 @@ time_case (const char *label, Case *c, guint runs, Timing *out)
   g_autoptr(GError) error = NULL;
   g_autofree double *t = g_new (double, runs);
 
+  if (only_row != NULL && !g_str_has_prefix (label, only_row))
+    return FALSE;
   if (!run_once (c, &error)) { /* warm-up */
     g_print ("%-34s FAILED: %s\n", label, error->message);
     return FALSE;
@@ -230,6 +235,7 @@ main (int argc, char **argv)
 {
   gint runs = 20;
   g_autofree char *only = NULL;
+  g_autofree char *row = NULL;
   g_autofree char *shared = g_strdup (ALGER_SHARED_DIR);
   g_autofree char *sample_path = NULL;
   g_autofree char *sample = NULL;
@@ -247,6 +253,8 @@ main (int argc, char **argv)
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs per case (default 20)", "N" },
     { "case", 'c', 0, G_OPTION_ARG_STRING, &only,
       "Only cases whose name starts with this (sample, dataset, filter, chain)", "NAME" },
+    { "row", 'r', 0, G_OPTION_ARG_STRING, &row,
+      "Only rows whose label starts with this (\"chain 10,000, text (own\")", "LABEL" },
     { "shared", 0, 0, G_OPTION_ARG_FILENAME, &shared, "The shared fixtures folder", "DIR" },
     { NULL }
   };
@@ -259,6 +267,7 @@ main (int argc, char **argv)
     return 2;
   }
 
+  only_row = row;
   sample_path = g_build_filename (shared, "fixtures", "test_DAG.json", NULL);
   if (!g_file_get_contents (sample_path, &sample, NULL, &error)) {
     g_printerr ("%s\n", error->message);

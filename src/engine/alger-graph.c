@@ -20,8 +20,7 @@
 typedef struct {
   const char *id;        /* in graph->strings */
   gsize id_len;
-  const char *kind_name; /* nullable; the registered kind's name when known */
-  const char *kind_name_owned; /* in graph->strings */
+  const char *kind_name; /* nullable; the registered kind's name, or in graph->strings */
   const AlgerNodeKind *kind;
   JsonObject *params;    /* NULL: the shared empty object */
   gboolean track;
@@ -49,7 +48,8 @@ struct _AlgerGraph {
   /* deduplicated adjacency in CSR form, in edge order */
   guint *pred_off; /* n_nodes + 1 */
   guint *preds;
-  const char **pred_ids; /* per node: its preds' ids then NULL, at pred_off[i] + i */
+  const char **pred_ids; /* per node: its preds' ids then NULL, at pred_off[i] + i;
+                          * built on first use (only node reports need it) */
   guint *succ_off;
   guint *succs;
 };
@@ -133,6 +133,17 @@ index_find (const AlgerGraph *graph, const char *s, gsize len)
   }
 }
 
+/* index_find, trying node @hint first (ids are unique, so a match is the
+ * answer): edges mostly name the node of the edge before or the next one */
+static inline gint
+index_find_hinted (const AlgerGraph *graph, const char *s, gsize len, guint hint)
+{
+  if (hint < graph->n_nodes && graph->nodes[hint].id_len == len &&
+      memcmp (graph->nodes[hint].id, s, len) == 0)
+    return (gint) hint;
+  return index_find (graph, s, len);
+}
+
 /* stores node @index's id; a repeated id is ALGER_ERROR_PIPELINE */
 static gboolean
 node_set_id (AlgerGraph *graph, guint index, const char *s, gsize len, GError **error)
@@ -167,8 +178,7 @@ node_set_kind (AlgerGraph *graph, AlgerGraphNode *out, const char *name)
   if (out->kind != NULL) {
     out->kind_name = out->kind->name;
   } else {
-    out->kind_name_owned = g_string_chunk_insert (graph->strings, name);
-    out->kind_name = out->kind_name_owned;
+    out->kind_name = g_string_chunk_insert (graph->strings, name);
   }
 }
 
@@ -414,7 +424,7 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
   guint n = graph->n_nodes;
   g_autofree guint *by_target = g_new (guint, MAX (n_edges, 1));
   g_autofree guint *stamp = g_new0 (guint, MAX (n, 1));
-  g_autofree gboolean *keep = g_new0 (gboolean, MAX (n_edges, 1));
+  g_autofree guint8 *keep = g_new0 (guint8, MAX (n_edges, 1));
   g_autofree guint *fill = g_new0 (guint, n + 1);
   guint n_kept = 0;
 
@@ -448,7 +458,6 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
   }
   graph->preds = g_new (guint, MAX (n_kept, 1));
   graph->succs = g_new (guint, MAX (n_kept, 1));
-  graph->pred_ids = g_new0 (const char *, n_kept + n);
   memset (fill, 0, sizeof (guint) * (n + 1));
   for (guint e = 0; e < n_edges; e++) {
     guint s = edges[2 * e];
@@ -459,7 +468,6 @@ build_adjacency (AlgerGraph *graph, const guint *edges, guint n_edges)
       continue;
     k = graph->pred_off[t] + fill[t]++;
     graph->preds[k] = s;
-    graph->pred_ids[k + t] = graph->nodes[s].id;
   }
   memset (fill, 0, sizeof (guint) * (n + 1));
   for (guint e = 0; e < n_edges; e++) {
@@ -636,15 +644,40 @@ alger_graph_get_predecessors (const AlgerGraph *graph, guint index, guint *n_pre
   return graph->preds + graph->pred_off[index];
 }
 
+static const char **
+build_pred_ids (const AlgerGraph *graph)
+{
+  guint n = graph->n_nodes;
+  const char **ids = g_new (const char *, graph->pred_off[n] + n);
+
+  for (guint t = 0; t < n; t++) {
+    for (guint k = graph->pred_off[t]; k < graph->pred_off[t + 1]; k++)
+      ids[k + t] = graph->nodes[graph->preds[k]].id;
+    ids[graph->pred_off[t + 1] + t] = NULL;
+  }
+  return ids;
+}
+
 const char *const *
 alger_graph_get_predecessor_ids (const AlgerGraph *graph, guint index)
 {
   static const char *const empty[] = { NULL };
+  AlgerGraph *mutable_graph = (AlgerGraph *) graph;
+  const char **ids = NULL;
 
   g_return_val_if_fail (graph != NULL && index < graph->n_nodes, NULL);
-  if (graph->pred_ids == NULL)
+  if (graph->pred_off == NULL)
     return empty;
-  return graph->pred_ids + graph->pred_off[index] + index;
+  /* a graph may be shared between threads: the first builder wins */
+  ids = g_atomic_pointer_get (&mutable_graph->pred_ids);
+  if (ids == NULL) {
+    ids = build_pred_ids (graph);
+    if (!g_atomic_pointer_compare_and_exchange (&mutable_graph->pred_ids, NULL, ids)) {
+      g_free (ids);
+      ids = g_atomic_pointer_get (&mutable_graph->pred_ids);
+    }
+  }
+  return ids + graph->pred_off[index] + index;
 }
 
 const guint *
@@ -1456,27 +1489,37 @@ key_is (const char *k, gsize len, const char *name)
 
 /* the members the engine reads (the last of a repeated key wins; a null
  * value counts as missing); @obj at '{' or NULL.  Returns the end of the
- * object (NULL when @obj is not one). */
+ * object (NULL when @obj is not one).  With @data, the members of the
+ * (last) "data" object are scanned into it on the way, as
+ * tscan_members (m->data, ..., data, NULL) would. */
 static const char *
-tscan_members (TVal obj, const char *end, GString *keybuf, TMembers *m)
+tscan_members (TVal obj, const char *end, GString *keybuf, TMembers *m, TMembers *data)
 {
   const char *p = NULL;
 
   memset (m, 0, sizeof (*m));
+  if (data != NULL)
+    memset (data, 0, sizeof (*data));
   if (obj == NULL || *obj != '{')
     return NULL;
   p = ws (obj + 1, end);
   while (*p != '}') {
     gsize klen = 0;
-    const char *k = tval_string (p, keybuf, &klen);
+    const char *k = p + 1;
+    const char *q = k;
     TVal v = NULL;
     TVal *slot = NULL;
 
-    p = ws (skip_string (p), end) + 1; /* ':' */
-    v = ws (p, end);
-    p = ws (skip_value (v, end), end);
-    if (*p == ',')
-      p = ws (p + 1, end);
+    /* the key, read once: borrowed when it has no escape */
+    while (*q != '"' && *q != '\\')
+      q++;
+    if (*q == '"') {
+      klen = (gsize) (q - k);
+      q++;
+    } else {
+      k = tval_string (p, keybuf, &klen);
+      q = skip_string (p);
+    }
     switch (klen > 0 ? k[0] : 0) {
     case 'i':
       if (key_is (k, klen, "id"))
@@ -1511,6 +1554,22 @@ tscan_members (TVal obj, const char *end, GString *keybuf, TMembers *m)
     default:
       break;
     }
+    /* (@k may live in @keybuf: not used past here) */
+    p = ws (q, end) + 1; /* ':' */
+    v = ws (p, end);
+    if (data != NULL && slot == &m->data) {
+      if (*v == '{') {
+        p = tscan_members (v, end, keybuf, data, NULL);
+      } else {
+        memset (data, 0, sizeof (*data));
+        p = skip_value (v, end);
+      }
+    } else {
+      p = skip_value (v, end);
+    }
+    p = ws (p, end);
+    if (*p == ',')
+      p = ws (p + 1, end);
     if (slot != NULL)
       *slot = tval_is_null (v) ? NULL : v;
   }
@@ -1521,6 +1580,10 @@ typedef struct {
   const char *end;
   GString *buf;
   GString *buf2;
+  /* the last known kind looked up, by its text */
+  const char *last_kind_text;
+  gsize last_kind_len;
+  const AlgerNodeKind *last_kind;
 } TCtx;
 
 /* @next: set to the end of the node object */
@@ -1538,7 +1601,7 @@ tread_node (AlgerGraph *graph, guint index, TVal v, TCtx *c, const char **next, 
                          "Each node must be an object.");
     return FALSE;
   }
-  *next = tscan_members (v, c->end, c->buf, &nm);
+  *next = tscan_members (v, c->end, c->buf, &nm, &dm);
   id = tval_to_string (nm.id, c->end, c->buf, &len);
   if (id == NULL || len == 0) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PIPELINE,
@@ -1547,7 +1610,6 @@ tread_node (AlgerGraph *graph, guint index, TVal v, TCtx *c, const char **next, 
   }
   if (!node_set_id (graph, index, id, len, error))
     return FALSE;
-  tscan_members (nm.data, c->end, c->buf, &dm);
 
   params = dm.params != NULL ? dm.params : nm.params;
   if (params != NULL && *params != '{') {
@@ -1568,17 +1630,33 @@ tread_node (AlgerGraph *graph, guint index, TVal v, TCtx *c, const char **next, 
 
   {
     TVal cands[] = { dm.kind, dm.type, nm.kind, nm.type };
+    gboolean stable = FALSE;
     /* python's `a or b or ...`: empty strings fall through */
     for (guint i = 0; i < G_N_ELEMENTS (cands); i++) {
       const char *s = tval_to_string (cands[i], c->end, c->buf, &len);
       if (s == NULL || len == 0)
         continue;
+      /* consecutive nodes mostly share their kind: skip the registry */
+      if (c->last_kind != NULL && len == c->last_kind_len &&
+          memcmp (s, c->last_kind_text, len) == 0) {
+        out->kind = c->last_kind;
+        out->kind_name = c->last_kind->name;
+        break;
+      }
+      /* not in c->buf: in the text or a literal, so it stays valid */
+      stable = s != c->buf->str;
+      if (stable) {
+        c->last_kind_text = s;
+        c->last_kind_len = len;
+      }
       if (s != c->buf->str) {
         g_string_truncate (c->buf, 0);
         g_string_append_len (c->buf, s, (gssize) len);
         s = c->buf->str;
       }
       node_set_kind (graph, out, s);
+      /* only a known kind is remembered (an unknown one is copied per node) */
+      c->last_kind = stable ? out->kind : NULL;
       break;
     }
   }
@@ -1608,7 +1686,7 @@ tread_edges (AlgerGraph *graph, const Cand *edges, TCtx *c, GError **error)
     const char *tgt = NULL;
     gint s = -1, t = -1;
 
-    p = tscan_members (p, c->end, c->buf, &em);
+    p = tscan_members (p, c->end, c->buf, &em, NULL);
     src = tval_to_string (em.source, c->end, c->buf, &src_len);
     tgt = tval_to_string (em.target, c->end, c->buf2, &tgt_len);
     if (src == NULL || tgt == NULL || src_len == 0 || tgt_len == 0) {
@@ -1616,8 +1694,9 @@ tread_edges (AlgerGraph *graph, const Cand *edges, TCtx *c, GError **error)
                            "Each edge must include 'source' and 'target'.");
       return FALSE;
     }
-    s = index_find (graph, src, src_len);
-    t = index_find (graph, tgt, tgt_len);
+    /* a chain's source is the edge before's target, its target the next node */
+    s = index_find_hinted (graph, src, src_len, e > 0 ? resolved[2 * e - 1] : 0);
+    t = index_find_hinted (graph, tgt, tgt_len, (guint) s + 1);
     if ((s < 0 || t < 0) && graph->missing_src == NULL) {
       graph->missing_src = g_strndup (src, src_len);
       graph->missing_tgt = g_strndup (tgt, tgt_len);

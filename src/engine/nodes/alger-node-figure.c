@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "alger-error.h"
 #include "alger-nodes-private.h"
@@ -74,6 +75,8 @@ figure_image (GArray *values, GError **error)
   const float bg = 0.08f;
   float vmin = INFINITY, vmax = -INFINITY, span;
   float *img;
+  g_autofree gsize *bar_y0 = g_new (gsize, MAX (n, 1)); /* G_MAXSIZE: no bar */
+  g_autofree float *row = NULL;
 
   image = alger_value_new_array_uninit (ALGER_DTYPE_FLOAT32, 3, shape);
   if (image == NULL) {
@@ -82,7 +85,6 @@ figure_image (GArray *values, GError **error)
     return NULL;
   }
   img = alger_value_array_get_data (image);
-  fill_f32 (img, 3 * plane, bg);
 
   for (gsize k = 0; k < n; k++) {
     float v = g_array_index (values, float, k);
@@ -95,7 +97,6 @@ figure_image (GArray *values, GError **error)
     span = fabsf (vmax) != 0.0f ? fabsf (vmax) : 1.0f;
 
   for (gsize k = 0; k < n; k++) {
-    const guint8 *rgb = palette[k % G_N_ELEMENTS (palette)];
     const gsize bw = width / n;
     float norm = (g_array_index (values, float, k) - vmin) / span;
     /* python: int(20 + norm * 140) with norm a float32 scalar (float64 math) */
@@ -115,21 +116,42 @@ figure_image (GArray *values, GError **error)
       return NULL;
     }
     h = (gint64) CLAMP (hd, -1e9, 1e9);
+    bar_y0[k] = G_MAXSIZE;
     /* python slice rows[165 - h:165]: a negative start counts from the end */
-    if (h <= 0)
+    if (h <= 0 || x0 >= MIN (x1, width))
       continue;
     y0 = h > FIG_BASELINE ? 0 : (gsize) (FIG_BASELINE - h);
     if (h > FIG_BASELINE && h < FIG_HEIGHT + FIG_BASELINE)
       y0 = FIG_HEIGHT - (gsize) (h - FIG_BASELINE);
-    for (guint ch = 0; ch < 3; ch++) {
-      float colour = (float) rgb[ch] / 255.0f;
-      gsize xe = MIN (x1, width);
-      for (gsize y = y0; y < FIG_BASELINE && x0 < xe; y++)
-        fill_f32 (img + ch * plane + y * width + x0, xe - x0, colour);
-    }
+    bar_y0[k] = y0;
   }
+
+  /* Each row is written whole, from a row kept up to date: bars are
+   * disjoint in x and run from their top down to the baseline, so going
+   * down a bar only ever appears in the row.  Rows 165-166 are the
+   * baseline (0.25), the rest background. */
+  row = g_new (float, width);
   for (guint ch = 0; ch < 3; ch++) {
-    fill_f32 (img + ch * plane + FIG_BASELINE * width, 2 * width, 0.25f);
+    float *pl = img + ch * plane;
+
+    fill_f32 (row, width, bg);
+    for (gsize y = 0; y < FIG_BASELINE; y++) {
+      for (gsize k = 0; k < n; k++) {
+        if (bar_y0[k] == y) {
+          const gsize bw = width / n;
+          gsize x0 = k * bw + FIG_BAR_MARGIN, xe = MIN ((k + 1) * bw - FIG_BAR_MARGIN, width);
+          fill_f32 (row + x0, xe - x0,
+                    (float) palette[k % G_N_ELEMENTS (palette)][ch] / 255.0f);
+        }
+      }
+      memcpy (pl + y * width, row, width * sizeof (float));
+    }
+    fill_f32 (row, width, 0.25f);
+    memcpy (pl + FIG_BASELINE * width, row, width * sizeof (float));
+    memcpy (pl + (FIG_BASELINE + 1) * width, row, width * sizeof (float));
+    fill_f32 (row, width, bg);
+    for (gsize y = FIG_BASELINE + 2; y < FIG_HEIGHT; y++)
+      memcpy (pl + y * width, row, width * sizeof (float));
   }
   return g_steal_pointer (&image);
 }
