@@ -33,9 +33,6 @@ struct _AlgerDaemon {
   AlgerWsServer *ws_server;
   AlgerAdmin *admin; /* D-Bus administration, unless bus = none */
 
-  gboolean maintenance_mode;
-  gboolean executions_halted;
-  guint max_concurrent;
 
   guint shutdown_id;
   gint64 shutdown_deadline;
@@ -129,10 +126,16 @@ seed_catalog (AlgerDaemon *self, GError **error)
   return TRUE;
 }
 
+/* the gate state lives once, in AlgerExecutions (which applies it); the
+ * daemon's properties of the same names delegate to it and re-announce its
+ * changes, so the D-Bus admin binds to the daemon alone */
 static void
-on_active_executions (GObject *object, GParamSpec *pspec, gpointer user_data)
+on_executions_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
-  g_object_notify_by_pspec (G_OBJECT (user_data), props[PROP_ACTIVE_EXECUTIONS]);
+  GParamSpec *own = g_object_class_find_property (G_OBJECT_GET_CLASS (user_data), pspec->name);
+
+  if (own != NULL)
+    g_object_notify_by_pspec (G_OBJECT (user_data), own);
 }
 
 gboolean
@@ -183,15 +186,8 @@ alger_daemon_start (AlgerDaemon *self, GError **error)
   self->executions = alger_executions_new (self->config, self->store, error);
   if (self->executions == NULL)
     return FALSE;
-  g_object_bind_property (self, "maintenance-mode", self->executions, "maintenance-mode",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self, "executions-halted", self->executions, "executions-halted",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->executions, "max-concurrent-executions", self,
-                          "max-concurrent-executions",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_signal_connect_object (self->executions, "notify::active-executions",
-                           G_CALLBACK (on_active_executions), self, 0);
+  g_signal_connect_object (self->executions, "notify", G_CALLBACK (on_executions_notify), self,
+                           0);
 
   self->handlers = alger_handlers_new (self->store, self->accounts, self->executions);
   self->ws_server = alger_ws_server_new (self->config, self->store, self->accounts,
@@ -285,18 +281,13 @@ alger_daemon_get_property (GObject *object, guint prop_id, GValue *value, GParam
 
   switch (prop_id) {
   case PROP_MAINTENANCE_MODE:
-    g_value_set_boolean (value, self->maintenance_mode);
-    break;
   case PROP_EXECUTIONS_HALTED:
-    g_value_set_boolean (value, self->executions_halted);
-    break;
   case PROP_MAX_CONCURRENT_EXECUTIONS:
-    g_value_set_uint (value, self->max_concurrent);
-    break;
   case PROP_ACTIVE_EXECUTIONS:
-    g_value_set_uint (value, self->executions != NULL
-                               ? alger_executions_get_n_running (self->executions)
-                               : 0);
+    if (self->executions != NULL)
+      g_object_get_property (G_OBJECT (self->executions), pspec->name, value);
+    else
+      g_param_value_set_default (pspec, value);
     break;
   case PROP_ACTIVE_CONNECTIONS:
     g_value_set_uint (value, self->ws_server != NULL
@@ -319,22 +310,11 @@ alger_daemon_set_property (GObject *object, guint prop_id, const GValue *value,
 
   switch (prop_id) {
   case PROP_MAINTENANCE_MODE:
-    if (self->maintenance_mode != g_value_get_boolean (value)) {
-      self->maintenance_mode = g_value_get_boolean (value);
-      g_object_notify_by_pspec (object, pspec);
-    }
-    break;
   case PROP_EXECUTIONS_HALTED:
-    if (self->executions_halted != g_value_get_boolean (value)) {
-      self->executions_halted = g_value_get_boolean (value);
-      g_object_notify_by_pspec (object, pspec);
-    }
-    break;
   case PROP_MAX_CONCURRENT_EXECUTIONS:
-    if (self->max_concurrent != g_value_get_uint (value)) {
-      self->max_concurrent = g_value_get_uint (value);
-      g_object_notify_by_pspec (object, pspec);
-    }
+    /* before start there is nothing to gate; the config sets the limit */
+    if (self->executions != NULL)
+      g_object_set_property (G_OBJECT (self->executions), pspec->name, value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -416,7 +396,6 @@ alger_daemon_class_init (AlgerDaemonClass *klass)
 static void
 alger_daemon_init (AlgerDaemon *self)
 {
-  self->max_concurrent = 1;
 }
 
 AlgerDaemon *
@@ -425,6 +404,5 @@ alger_daemon_new (AlgerConfig *config)
   AlgerDaemon *self = g_object_new (ALGER_TYPE_DAEMON, NULL);
 
   self->config = config;
-  self->max_concurrent = MAX (1, config->max_concurrent);
   return self;
 }
