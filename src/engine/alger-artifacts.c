@@ -10,6 +10,9 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <png.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -211,14 +214,54 @@ png_warning_cb (png_structp png, png_const_charp msg)
   g_debug ("libpng: %s", msg);
 }
 
-static guint8
+/* v in [0, 1] → 0..255, rounded half to even like lrintf, NaN → 0. No
+ * libm call: adding and subtracting 1.5 · 2^23 rounds a float in [0, 2^22)
+ * to an integer in the current (default: nearest-even) rounding mode. */
+static inline guint8
 to_pixel_f32 (float v)
 {
-  if (!(v > 0.f)) /* also NaN */
-    return 0;
-  if (v >= 1.f)
-    return 255;
-  return (guint8) lrintf (v * 255.f);
+  float t = v * 255.f;
+
+  t = t > 0.f ? t : 0.f; /* also NaN */
+  t = t < 255.f ? t : 255.f;
+  return (guint8) (int) ((t + 12582912.f) - 12582912.f);
+}
+
+/* one plane of n elements to bytes: contiguous in and out. With SSE2,
+ * sixteen at a time: max/min clamp (maxps returns its second operand, 0,
+ * for NaN) and cvtps2dq, which rounds in the current rounding mode, as
+ * lrintf does; then saturating packs, which are exact on 0..255. */
+static void
+plane_to_pixels (const float *f, const guint8 *u, guint scale, gsize n, guint8 *out)
+{
+  gsize i = 0;
+
+  if (f == NULL) {
+    for (; i < n; i++)
+      out[i] = (guint8) (u[i] * scale);
+    return;
+  }
+#ifdef __SSE2__
+  {
+    const __m128 k = _mm_set1_ps (255.f), zero = _mm_setzero_ps ();
+
+    for (; i + 16 <= n; i += 16) {
+      __m128i q[4];
+
+      for (int j = 0; j < 4; j++) {
+        __m128 t = _mm_mul_ps (_mm_loadu_ps (f + i + 4 * j), k);
+
+        t = _mm_min_ps (_mm_max_ps (t, zero), k);
+        q[j] = _mm_cvtps_epi32 (t);
+      }
+      _mm_storeu_si128 ((__m128i *) (out + i),
+                        _mm_packus_epi16 (_mm_packs_epi32 (q[0], q[1]),
+                                          _mm_packs_epi32 (q[2], q[3])));
+    }
+  }
+#endif
+  for (; i < n; i++)
+    out[i] = to_pixel_f32 (f[i]);
 }
 
 /* everything after setjmp lives here, so no local is live across a longjmp */
@@ -246,17 +289,37 @@ write_png_rows (png_structp png, png_infop info, AlgerValue *array, guint8 *row)
   png_set_IHDR (png, info, (png_uint_32) w, (png_uint_32) h, 8,
                 channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  /* artifacts are written on every run: fast settings (one filter, light
+  /* artifacts are written on every run: fast settings (no filter, light
    * deflate) cost a fraction of libpng's adaptive defaults, and the flat
-   * images the engine makes still compress well */
-  png_set_filter (png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+   * images the engine makes still compress well (the figure: 1.5 KB; the
+   * SUB filter made it 8 % larger at 25 % more instructions) */
+  png_set_filter (png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
   png_set_compression_level (png, 1);
   png_write_info (png, info);
   for (gsize y = 0; y < h; y++) {
-    for (gsize x = 0; x < w; x++) {
-      for (gsize c = 0; c < channels; c++) {
-        gsize i = c * plane + y * w + x;
-        row[x * channels + c] = is_f32 ? to_pixel_f32 (f[i]) : (guint8) (u[i] * scale);
+    gsize off = y * w;
+
+    if (channels == 1) {
+      plane_to_pixels (is_f32 ? f + off : NULL, u + off, scale, w, row);
+    } else {
+      /* each channel's row converted contiguously behind the output row,
+       * then interleaved into it */
+      for (gsize c = 0; c < channels; c++)
+        plane_to_pixels (is_f32 ? f + c * plane + off : NULL, u + c * plane + off, scale, w,
+                         row + (channels + c) * w);
+      guint8 *o = row;
+      const guint8 *p0 = row + channels * w;
+
+      if (channels == 3) {
+        for (gsize x = 0; x < w; x++, o += 3) {
+          o[0] = p0[x];
+          o[1] = p0[w + x];
+          o[2] = p0[2 * w + x];
+        }
+      } else {
+        for (gsize x = 0; x < w; x++)
+          for (gsize c = 0; c < channels; c++)
+            *o++ = p0[c * w + x];
       }
     }
     png_write_row (png, row);
@@ -272,7 +335,7 @@ png_func (FILE *fp, gpointer data, GError **error)
   guint ndim = alger_value_array_get_ndim (array);
   gsize channels = ndim == 3 ? dims[0] : 1;
   gsize w = ndim == 3 ? dims[2] : dims[1];
-  g_autofree guint8 *row = g_malloc (w * channels);
+  g_autofree guint8 *row = g_malloc (2 * w * channels); /* output row + channel rows */
   PngErrorState state = { "" };
   png_structp png = NULL;
   png_infop info = NULL;

@@ -553,7 +553,24 @@ read_png (const char *path, png_uint_32 format, guint *width, guint *height)
 static guint8
 expect_pixel (float v)
 {
+  if (isnan (v))
+    return 0;
   return v <= 0.f ? 0 : v >= 1.f ? 255 : (guint8) lrintf (v * 255.f);
+}
+
+/* values that exercise every branch of the pixel conversion: below 0, above
+ * 1, NaN, infinities, -0, and exact halves (k + 0.5) / 255, which must round
+ * to even like lrintf */
+static float
+fill_pixels (gsize i)
+{
+  static const float special[] = { NAN, -INFINITY, INFINITY, -0.f, 0.f, 1.f, -1.f, 2.f,
+                                   0.5f / 255.f, 1.5f / 255.f, 2.5f / 255.f, 254.5f / 255.f,
+                                   1.f - 1e-7f, 1e-30f };
+
+  if (i % 5 == 0)
+    return special[(i / 5) % G_N_ELEMENTS (special)];
+  return -0.2f + (float) ((i * 2654435761u) % 100003u) / 100003.f * 1.4f;
 }
 
 static void
@@ -612,6 +629,54 @@ test_png (void)
     px = read_png (path, PNG_FORMAT_GRAY, &w, &h);
     g_assert_cmpuint (px[4], ==, 255);
     g_assert_cmpuint (px[0], ==, 0);
+  }
+  rm_rf (outputs);
+}
+
+/* rows wider than the converter's 16-pixel blocks, with a tail: every
+ * pixel must equal the scalar rounding */
+static void
+test_png_wide_rows (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-png-XXXXXX", NULL);
+  gsize gray_shape[] = { 7, 53 };
+  gsize rgb_shape[] = { 3, 6, 41 };
+  g_autoptr(AlgerValue) gray = float_array (2, gray_shape, fill_pixels);
+  g_autoptr(AlgerValue) rgb = float_array (3, rgb_shape, fill_pixels);
+  const float *g = alger_value_array_peek_data (gray);
+  const float *c = alger_value_array_peek_data (rgb);
+  guint w = 0, h = 0;
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) arts = write_value (outputs, "gray", gray, &error);
+    g_autofree char *path = NULL;
+    g_autofree guint8 *px = NULL;
+
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    px = read_png (path, PNG_FORMAT_GRAY, &w, &h);
+    g_assert_cmpuint (w, ==, 53);
+    g_assert_cmpuint (h, ==, 7);
+    for (guint i = 0; i < 7 * 53; i++)
+      g_assert_cmpuint (px[i], ==, expect_pixel (g[i]));
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) arts = write_value (outputs, "rgb", rgb, &error);
+    g_autofree char *path = NULL;
+    g_autofree guint8 *px = NULL;
+
+    g_assert_no_error (error);
+    path = artifact_path (outputs, arts, NULL);
+    px = read_png (path, PNG_FORMAT_RGB, &w, &h);
+    g_assert_cmpuint (w, ==, 41);
+    g_assert_cmpuint (h, ==, 6);
+    for (guint y = 0; y < 6; y++)
+      for (guint x = 0; x < 41; x++)
+        for (guint ch = 0; ch < 3; ch++)
+          g_assert_cmpuint (px[(y * 41 + x) * 3 + ch], ==,
+                            expect_pixel (c[ch * 6 * 41 + y * 41 + x]));
   }
   rm_rf (outputs);
 }
@@ -785,6 +850,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/artifacts/safe-name", test_safe_name);
   g_test_add_func ("/alger/artifacts/npy", test_npy);
   g_test_add_func ("/alger/artifacts/png", test_png);
+  g_test_add_func ("/alger/artifacts/png-wide-rows", test_png_wide_rows);
   g_test_add_func ("/alger/artifacts/dict-with-image", test_dict_with_image);
   g_test_add_func ("/alger/artifacts/scalars", test_scalars);
   g_test_add_func ("/alger/describe/format-float", test_format_float);
