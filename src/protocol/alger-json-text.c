@@ -7,6 +7,7 @@
 #include "alger-json-text.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,16 +560,119 @@ alger_json_append_string (GString *out, const char *s, gssize length)
   g_string_truncate (out, (gsize) (o - out->str));
 }
 
+/* the digits of @tmp ("d[.ddd]e[+-]XX" in any locale) into @digits, and its exponent */
+static int
+scan_exp_form (const char *tmp, char *digits, int *exponent)
+{
+  int n = 0;
+  const char *c = tmp;
+
+  for (; *c != '\0' && *c != 'e'; c++)
+    if (g_ascii_isdigit (*c))
+      digits[n++] = *c;
+  *exponent = *c == 'e' ? atoi (c + 1) : 0;
+  return n;
+}
+
+/* @digits (17 of them, exponent @exp10) rounded to @p digits into @out, as
+ * printf("%.*e", p - 1) would round the double they came from; FALSE when
+ * the 17 digits cannot tell (the dropped part is exactly half a unit: the
+ * double may lie on either side of it) */
+static gboolean
+round_digits (const char *digits, int exp10, int p, char *out, int *out_exp)
+{
+  int tail = 0, half = 5;
+  int i;
+
+  for (i = p; i < 17; i++)
+    tail = tail * 10 + (digits[i] - '0');
+  for (i = p + 1; i < 17; i++)
+    half *= 10;
+  if (tail == half)
+    return FALSE;
+  memcpy (out, digits, p);
+  *out_exp = exp10;
+  if (tail > half) {
+    for (i = p - 1; i >= 0 && out[i] == '9'; i--)
+      out[i] = '0';
+    if (i >= 0) {
+      out[i]++;
+    } else {
+      out[0] = '1'; /* 9.99…9 → 10.0…0: one more in the exponent */
+      (*out_exp)++;
+    }
+  }
+  return TRUE;
+}
+
+/* does the decimal digits[0].digits[1..n-1] × 10^exp10 read back as @value? */
+static gboolean
+digits_read_back (const char *digits, int n, int exp10, double value)
+{
+  char tmp[40];
+  char *o = tmp;
+
+  *o++ = digits[0];
+  *o++ = '.';
+  memcpy (o, digits + 1, n - 1);
+  o += n - 1;
+  *o++ = 'e';
+  if (exp10 < 0) {
+    *o++ = '-';
+    exp10 = -exp10;
+  }
+  if (exp10 >= 100)
+    *o++ = (char) ('0' + exp10 / 100);
+  if (exp10 >= 10)
+    *o++ = (char) ('0' + exp10 / 10 % 10);
+  *o++ = (char) ('0' + exp10 % 10);
+  *o = '\0';
+  return g_ascii_strtod (tmp, NULL) == value;
+}
+
+/* the reference: the shortest precision whose printf rounding reads back,
+ * by binary search over 1..17 (used for subnormals, see below) */
+static int
+shortest_by_search (double value, char *digits, int *exponent)
+{
+  char tmp[40];
+  int lo = 1, hi = 17;
+
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    g_snprintf (tmp, sizeof tmp, "%.*e", mid - 1, value);
+    if (g_ascii_strtod (tmp, NULL) == value)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  g_snprintf (tmp, sizeof tmp, "%.*e", lo - 1, value);
+  return scan_exp_form (tmp, digits, exponent);
+}
+
+/* Python's repr(): the fewest significant digits p whose correctly rounded
+ * decimal reads back exactly, trailing zeros dropped.
+ *
+ * For a normal double this is decided by 15, 16 and 17 digits alone: a
+ * decimal of p <= 15 digits that reads back lies within half a double ulp
+ * (<= 2^-53 relative) of the value, far less than half a unit of the 15th
+ * digit (>= 5e-16 relative), so it is also the value rounded to 15 digits
+ * (and to every precision in between); hence "some p <= 15 reads back" is
+ * "15 digits read back", and then the 15-digit rounding with its trailing
+ * zeros dropped is the shortest.  Otherwise 16 if that reads back, else 17
+ * (which always does).  Subnormals have a coarser ulp and keep the search.
+ * The 15- and 16-digit roundings come from the 17 printed digits, except
+ * when those end exactly on a half (then printf decides). */
 const char *
 alger_json_format_double (double value, char *buf)
 {
   char digits[32];
+  char d17[32];
   char tmp[40];
   int n_digits = 0;
   int exponent = 0;
   int decpt;
   char *o = buf;
-  const char *e;
 
   if (!isfinite (value)) {
     strcpy (buf, isnan (value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"));
@@ -582,27 +686,32 @@ alger_json_format_double (double value, char *buf)
     *o++ = '-';
     value = -value;
   }
-  /* shortest precision that reads back exactly: reading back is monotonic in
-   * the precision (more digits stay inside the rounding interval), so a
-   * binary search over 1..17 needs about four tries instead of up to 17 */
-  {
-    int lo = 1, hi = 17;
-    while (lo < hi) {
-      int mid = (lo + hi) / 2;
-      g_snprintf (tmp, sizeof tmp, "%.*e", mid - 1, value);
-      if (g_ascii_strtod (tmp, NULL) == value)
-        hi = mid;
-      else
-        lo = mid + 1;
+  if (value < DBL_MIN) {
+    n_digits = shortest_by_search (value, digits, &exponent);
+  } else {
+    int e17 = 0;
+    int p;
+
+    g_snprintf (tmp, sizeof tmp, "%.16e", value);
+    if (scan_exp_form (tmp, d17, &e17) != 17) {
+      n_digits = shortest_by_search (value, digits, &exponent);
+    } else {
+      for (p = 15; p <= 16; p++) {
+        if (!round_digits (d17, e17, p, digits, &exponent)) {
+          g_snprintf (tmp, sizeof tmp, "%.*e", p - 1, value);
+          scan_exp_form (tmp, digits, &exponent);
+        }
+        if (digits_read_back (digits, p, exponent, value))
+          break;
+      }
+      if (p > 16) {
+        memcpy (digits, d17, 17);
+        exponent = e17;
+        p = 17;
+      }
+      n_digits = p;
     }
-    g_snprintf (tmp, sizeof tmp, "%.*e", lo - 1, value);
   }
-  /* tmp is "d[.ddd]e[+-]XX"; the C locale is not guaranteed, so skip any separator */
-  for (const char *c = tmp; *c != '\0' && *c != 'e'; c++)
-    if (g_ascii_isdigit (*c))
-      digits[n_digits++] = *c;
-  e = strchr (tmp, 'e');
-  exponent = e != NULL ? atoi (e + 1) : 0;
   while (n_digits > 1 && digits[n_digits - 1] == '0')
     n_digits--;
   decpt = exponent + 1;

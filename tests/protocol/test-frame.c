@@ -1,6 +1,9 @@
 /* test-frame.c: the frame codec, table-driven (json-glib tests/invalid.c style) */
 #include "config.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alger-error.h"
@@ -433,6 +436,196 @@ test_format_double (void)
   }
 }
 
+/* the formatter as it was before the 15/16/17-digit shortcut (binary search
+ * over the precision), kept as the reference the new one must equal */
+static const char *
+reference_format_double (double value, char *buf)
+{
+  char digits[32];
+  char tmp[40];
+  int n_digits = 0;
+  int exponent = 0;
+  int decpt;
+  char *o = buf;
+  const char *e;
+
+  if (!isfinite (value)) {
+    strcpy (buf, isnan (value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"));
+    return buf;
+  }
+  if (value == 0) {
+    strcpy (buf, signbit (value) ? "-0.0" : "0.0");
+    return buf;
+  }
+  if (value < 0) {
+    *o++ = '-';
+    value = -value;
+  }
+  {
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      g_snprintf (tmp, sizeof tmp, "%.*e", mid - 1, value);
+      if (g_ascii_strtod (tmp, NULL) == value)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    g_snprintf (tmp, sizeof tmp, "%.*e", lo - 1, value);
+  }
+  for (const char *c = tmp; *c != '\0' && *c != 'e'; c++)
+    if (g_ascii_isdigit (*c))
+      digits[n_digits++] = *c;
+  e = strchr (tmp, 'e');
+  exponent = e != NULL ? atoi (e + 1) : 0;
+  while (n_digits > 1 && digits[n_digits - 1] == '0')
+    n_digits--;
+  decpt = exponent + 1;
+
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) {
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = decpt; i < 0; i++)
+        *o++ = '0';
+      memcpy (o, digits, n_digits);
+      o += n_digits;
+    } else if (n_digits <= decpt) {
+      memcpy (o, digits, n_digits);
+      o += n_digits;
+      for (int i = n_digits; i < decpt; i++)
+        *o++ = '0';
+      *o++ = '.';
+      *o++ = '0';
+    } else {
+      memcpy (o, digits, decpt);
+      o += decpt;
+      *o++ = '.';
+      memcpy (o, digits + decpt, n_digits - decpt);
+      o += n_digits - decpt;
+    }
+    *o = '\0';
+  } else {
+    *o++ = digits[0];
+    if (n_digits > 1) {
+      *o++ = '.';
+      memcpy (o, digits + 1, n_digits - 1);
+      o += n_digits - 1;
+    }
+    g_snprintf (o, 8, "e%c%02d", exponent < 0 ? '-' : '+', ABS (exponent));
+  }
+  return buf;
+}
+
+static double
+bits_to_double (guint64 bits)
+{
+  double d;
+  memcpy (&d, &bits, sizeof d);
+  return d;
+}
+
+static guint64
+rand_u64 (void)
+{
+  return ((guint64) g_test_rand_int () << 32) ^ (guint32) g_test_rand_int ();
+}
+
+/* one random double of a kind the engine meets (or an edge of the format) */
+static double
+random_double (guint kind)
+{
+  switch (kind % 12) {
+  case 0: /* any bit pattern */
+    return bits_to_double (rand_u64 ());
+  case 1: { /* float32 values widened, as the engine's arrays give them */
+    guint32 b = (guint32) g_test_rand_int ();
+    float f;
+    memcpy (&f, &b, sizeof f);
+    return (double) f;
+  }
+  case 2: /* float32 arithmetic in [0, 1) */
+    return (double) ((float) g_test_rand_double () * (float) g_test_rand_double ());
+  case 3: /* subnormals */
+    return bits_to_double (rand_u64 () & G_GUINT64_CONSTANT (0x800FFFFFFFFFFFFF));
+  case 4: /* integers, up to and past 2^53 */
+    return (double) (gint64) (rand_u64 () >> g_test_rand_int_range (0, 63)) *
+           (g_test_rand_bit () ? 1 : -1);
+  case 5: /* powers of ten and their neighbours */
+  {
+    double p = pow (10.0, g_test_rand_int_range (-330, 310));
+    switch (g_test_rand_int_range (0, 3)) {
+    case 0: return p;
+    case 1: return nextafter (p, 0);
+    default: return nextafter (p, INFINITY);
+    }
+  }
+  case 6: /* powers of two (asymmetric rounding interval) and neighbours */
+  {
+    double p = ldexp (1.0, g_test_rand_int_range (-1074, 1024));
+    switch (g_test_rand_int_range (0, 3)) {
+    case 0: return p;
+    case 1: return nextafter (p, 0);
+    default: return nextafter (p, INFINITY);
+    }
+  }
+  case 7: /* short decimals (few digits), scaled */
+    return (double) g_test_rand_int_range (-99999, 100000) *
+           pow (10.0, g_test_rand_int_range (-25, 25));
+  case 8: /* decimals of up to 17 digits */
+  {
+    char text[48];
+    g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT "e%d",
+                rand_u64 () % G_GUINT64_CONSTANT (100000000000000000),
+                g_test_rand_int_range (-40, 40));
+    return g_ascii_strtod (text, NULL);
+  }
+  case 9: /* ordinary magnitudes */
+    return g_test_rand_double_range (-1e6, 1e6);
+  case 10: /* a random exponent, any mantissa, around the fixed/exponent switch */
+    return ldexp (g_test_rand_double_range (0.5, 1.0), g_test_rand_int_range (-20, 60));
+  default: /* near the extremes */
+    return g_test_rand_bit () ? bits_to_double (G_GUINT64_CONSTANT (0x7FEFFFFFFFFFFFFF) - (rand_u64 () % 1000000))
+                              : bits_to_double (G_GUINT64_CONSTANT (0x0010000000000000) + (rand_u64 () % 1000000));
+  }
+}
+
+/* the new formatter against the old one on a few million doubles; set
+ * ALGER_FORMAT_DOUBLE_N to run more */
+static void
+test_format_double_reference (void)
+{
+  static const double fixed[] = { 0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1e15, 1e16, 1e17, 1e22, 1e23,
+                                  9007199254740992.0, 9007199254740993.0, 5e-324, 1e-323,
+                                  2.2250738585072014e-308, 2.2250738585072009e-308,
+                                  1.7976931348623157e308, 0.30000000000000004, 1e-4, 1e-5,
+                                  9.9999999999999995e-05, 0.9999999999999999, 99999999999999.99,
+                                  123456789012345678.0, 29.99984, 1.0 / 3.0, 2.0 / 3.0 };
+  const char *env = g_getenv ("ALGER_FORMAT_DOUBLE_N");
+  guint64 n = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 1200000;
+  guint64 mismatches = 0;
+
+  for (guint64 i = 0; i < G_N_ELEMENTS (fixed) + n; i++) {
+    double d = i < G_N_ELEMENTS (fixed) ? fixed[i] : random_double ((guint) i);
+    char got[32], want[32];
+
+    if (!isfinite (d))
+      continue;
+    alger_json_format_double (d, got);
+    reference_format_double (d, want);
+    if (strcmp (got, want) != 0 && mismatches++ < 20)
+      g_test_message ("%.17g: got %s, reference %s", d, got, want);
+    /* -d now and then: the sign is only a prefix, but say so */
+    if (i % 8 != 0)
+      continue;
+    alger_json_format_double (-d, got);
+    reference_format_double (-d, want);
+    if (strcmp (got, want) != 0 && mismatches++ < 20)
+      g_test_message ("%.17g: got %s, reference %s", -d, got, want);
+  }
+  g_assert_cmpuint (mismatches, ==, 0);
+}
+
 static void
 test_error_content (void)
 {
@@ -594,6 +787,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/serialize/exact", test_serialize_exact);
   g_test_add_func ("/alger/frame/serialize/roundtrip", test_serialize_roundtrip);
   g_test_add_func ("/alger/frame/json/format-double", test_format_double);
+  g_test_add_func ("/alger/frame/json/format-double/reference", test_format_double_reference);
   g_test_add_func ("/alger/frame/error-content", test_error_content);
   g_test_add_func ("/alger/frame/type-is-request", test_type_is_request);
   g_test_add_func ("/alger/frame/audit-payload", test_audit_payload);
