@@ -33,6 +33,7 @@ typedef struct {
   gboolean compat;
   const char *node_id; /* time this node's own duration instead of the whole run */
   double node_ms;
+  gboolean json_summary; /* the summary as a JsonNode too (alger_runner_run, the server's call) */
 } Case;
 
 /* --row: only rows whose label starts with this */
@@ -66,7 +67,8 @@ run_once (Case *c, GError **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(AlgerGraph) graph = NULL;
-  g_autoptr(JsonNode) summary = NULL;
+  g_autoptr(AlgerRunSummary) summary = NULL;
+  g_autoptr(JsonNode) json = NULL;
   AlgerRunOptions opts = { 0 };
 
   switch (c->source) {
@@ -86,8 +88,13 @@ run_once (Case *c, GError **error)
   if (graph == NULL)
     return FALSE;
   opts.compat_original = c->compat;
-  summary = alger_runner_run (graph, "kahn", &opts, c->node_id != NULL ? node_cb : NULL, c, NULL,
-                              error);
+  if (c->json_summary) {
+    json = alger_runner_run (graph, "kahn", &opts, c->node_id != NULL ? node_cb : NULL, c, NULL,
+                             error);
+    return json != NULL;
+  }
+  summary = alger_runner_run_summary (graph, "kahn", &opts, c->node_id != NULL ? node_cb : NULL,
+                                      c, NULL, error);
   return summary != NULL;
 }
 
@@ -276,7 +283,7 @@ main (int argc, char **argv)
   print_header ();
 
   if (want (only, "sample")) {
-    Case c = { sample, NULL, FROM_TEXT, TRUE, NULL, 0 };
+    Case c = { sample, NULL, FROM_TEXT, TRUE, NULL, 0, FALSE };
     double parse_ms = parse_baseline (sample, (guint) runs);
 
     mc_small = memcpy_baseline (6 * 64 * 64 * 4, (guint) runs);
@@ -298,7 +305,7 @@ main (int argc, char **argv)
 
   if (want (only, "dataset") || want (only, "filter")) {
     guint n = (guint) MIN (runs, 10);
-    Case c = { filter_graph, NULL, FROM_FAST, FALSE, "d", 0 };
+    Case c = { filter_graph, NULL, FROM_FAST, FALSE, "d", 0, FALSE };
 
     mc_big = memcpy_baseline ((gsize) 16 * 512 * 512 * 4, n);
     if (want (only, "dataset") && time_case ("dataset 16x512x512 (node)", &c, n, &t))
@@ -317,7 +324,7 @@ main (int argc, char **argv)
   }
 
   if (want (only, "chain")) {
-    Case c = { NULL, NULL, FROM_TEXT, FALSE, NULL, 0 };
+    Case c = { NULL, NULL, FROM_TEXT, FALSE, NULL, 0, FALSE };
     double parse_ms;
 
     chain = chain_json (10000);
@@ -328,6 +335,11 @@ main (int argc, char **argv)
     c.source = FROM_FAST;
     if (time_case ("chain 10,000, text (own reader)", &c, (guint) runs, &t))
       print_row ("chain 10,000, text (own reader)", &t, 80, 20, "json-glib parse alone", parse_ms);
+    c.json_summary = TRUE;
+    if (time_case ("chain 10,000, own reader, JsonNode", &c, (guint) runs, &t))
+      print_row ("chain 10,000, own reader, JsonNode", &t, 80, 20, "json-glib parse alone",
+                 parse_ms);
+    c.json_summary = FALSE;
     json_parser_load_from_data (chain_parser, chain, -1, NULL);
     c.source = FROM_PARSED;
     c.parsed = json_parser_get_root (chain_parser);

@@ -78,6 +78,71 @@ report (AlgerNodeCallback callback,
   callback (&rep, user_data);
 }
 
+struct _AlgerRunSummary {
+  AlgerGraph *graph;
+  const char *strategy; /* static label */
+  GArray *order;        /* guint node indices */
+  GArray *sources;
+  GArray *sinks;
+  JsonNode **sink_descs; /* by position in sinks */
+};
+
+void
+alger_run_summary_free (AlgerRunSummary *summary)
+{
+  if (summary == NULL)
+    return;
+  for (guint k = 0; summary->sink_descs != NULL && k < summary->sinks->len; k++)
+    g_clear_pointer (&summary->sink_descs[k], json_node_unref);
+  g_free (summary->sink_descs);
+  g_clear_pointer (&summary->sinks, g_array_unref);
+  g_clear_pointer (&summary->sources, g_array_unref);
+  g_clear_pointer (&summary->order, g_array_unref);
+  g_clear_pointer (&summary->graph, alger_graph_unref);
+  g_free (summary);
+}
+
+AlgerGraph *
+alger_run_summary_get_graph (const AlgerRunSummary *summary)
+{
+  return summary->graph;
+}
+
+const char *
+alger_run_summary_get_strategy (const AlgerRunSummary *summary)
+{
+  return summary->strategy;
+}
+
+const guint *
+alger_run_summary_get_order (const AlgerRunSummary *summary, guint *n_nodes)
+{
+  *n_nodes = summary->order->len;
+  return (const guint *) summary->order->data;
+}
+
+const guint *
+alger_run_summary_get_sources (const AlgerRunSummary *summary, guint *n_sources)
+{
+  *n_sources = summary->sources->len;
+  return (const guint *) summary->sources->data;
+}
+
+guint
+alger_run_summary_get_n_sinks (const AlgerRunSummary *summary)
+{
+  return summary->sinks->len;
+}
+
+guint
+alger_run_summary_get_sink (const AlgerRunSummary *summary, guint k, JsonNode **description)
+{
+  g_return_val_if_fail (k < summary->sinks->len, 0);
+  if (description != NULL)
+    *description = summary->sink_descs[k];
+  return g_array_index (summary->sinks, guint, k);
+}
+
 static JsonArray *
 ids_array (const AlgerGraph *graph, GArray *indices)
 {
@@ -90,24 +155,49 @@ ids_array (const AlgerGraph *graph, GArray *indices)
   return arr;
 }
 
+/* @steal: hand the descriptions over instead of sharing them (the summary
+ * is about to be freed) */
 static JsonNode *
-build_summary (RunState *st, const char *strategy, GArray *order)
+summary_to_json (AlgerRunSummary *summary, gboolean steal)
 {
   g_autoptr(JsonObject) obj = json_object_new ();
-  g_autoptr(GArray) sources = alger_graph_get_sources (st->graph);
-  g_autoptr(GArray) sinks = alger_graph_get_sinks (st->graph);
   JsonObject *descs = json_object_new ();
 
-  json_object_set_string_member (obj, "strategy", alger_graph_strategy_label (strategy));
-  json_object_set_array_member (obj, "order", ids_array (st->graph, order));
-  json_object_set_array_member (obj, "sources", ids_array (st->graph, sources));
-  for (guint k = 0; k < sinks->len; k++) {
-    guint i = g_array_index (sinks, guint, k);
-    json_object_set_member (descs, alger_graph_get_node_id (st->graph, i),
-                            alger_describe_summary (st->values[i]));
-  }
+  json_object_set_string_member (obj, "strategy", summary->strategy);
+  json_object_set_array_member (obj, "order", ids_array (summary->graph, summary->order));
+  json_object_set_array_member (obj, "sources", ids_array (summary->graph, summary->sources));
+  for (guint k = 0; k < summary->sinks->len; k++)
+    json_object_set_member (descs,
+                            alger_graph_get_node_id (summary->graph,
+                                                     g_array_index (summary->sinks, guint, k)),
+                            steal ? g_steal_pointer (&summary->sink_descs[k])
+                                  : json_node_copy (summary->sink_descs[k]));
   json_object_set_object_member (obj, "sinks", descs);
   return json_node_init_object (json_node_alloc (), obj);
+}
+
+JsonNode *
+alger_run_summary_to_json (const AlgerRunSummary *summary)
+{
+  g_return_val_if_fail (summary != NULL, NULL);
+  return summary_to_json ((AlgerRunSummary *) summary, FALSE);
+}
+
+static AlgerRunSummary *
+build_summary (RunState *st, const char *strategy, GArray *order)
+{
+  AlgerRunSummary *summary = g_new0 (AlgerRunSummary, 1);
+
+  summary->graph = alger_graph_ref (st->graph);
+  summary->strategy = alger_graph_strategy_label (strategy);
+  summary->order = g_array_ref (order);
+  summary->sources = alger_graph_get_sources (st->graph);
+  summary->sinks = alger_graph_get_sinks (st->graph);
+  summary->sink_descs = g_new0 (JsonNode *, MAX (summary->sinks->len, 1));
+  for (guint k = 0; k < summary->sinks->len; k++)
+    summary->sink_descs[k] =
+      alger_describe_summary (st->values[g_array_index (summary->sinks, guint, k)]);
+  return summary;
 }
 
 /* NULL, the single input, or a new LIST of the inputs in edge order */
@@ -141,14 +231,14 @@ release_inputs (RunState *st, guint index, guint *consumers_left)
   }
 }
 
-JsonNode *
-alger_runner_run (AlgerGraph *graph,
-                  const char *strategy,
-                  const AlgerRunOptions *opts,
-                  AlgerNodeCallback callback,
-                  gpointer user_data,
-                  GCancellable *cancellable,
-                  GError **error)
+AlgerRunSummary *
+alger_runner_run_summary (AlgerGraph *graph,
+                          const char *strategy,
+                          const AlgerRunOptions *opts,
+                          AlgerNodeCallback callback,
+                          gpointer user_data,
+                          GCancellable *cancellable,
+                          GError **error)
 {
   static const AlgerRunOptions defaults = { 0 };
   g_auto(RunState) st = { graph, NULL, NULL };
@@ -236,4 +326,21 @@ alger_runner_run (AlgerGraph *graph,
     release_inputs (&st, i, consumers_left);
   }
   return build_summary (&st, strategy, order);
+}
+
+JsonNode *
+alger_runner_run (AlgerGraph *graph,
+                  const char *strategy,
+                  const AlgerRunOptions *opts,
+                  AlgerNodeCallback callback,
+                  gpointer user_data,
+                  GCancellable *cancellable,
+                  GError **error)
+{
+  g_autoptr(AlgerRunSummary) summary =
+    alger_runner_run_summary (graph, strategy, opts, callback, user_data, cancellable, error);
+
+  if (summary == NULL)
+    return NULL;
+  return summary_to_json (summary, TRUE);
 }

@@ -42,6 +42,38 @@ typedef struct {
 /* called on the runner's thread, once per node that ran */
 typedef void (*AlgerNodeCallback) (const AlgerNodeReport *report, gpointer user_data);
 
+/* The result of a run as data: the graph (a reference), the strategy's
+ * label, the order and the sources as node indices, and each sink's
+ * description (alger_describe_summary).  Building the JSON form costs three
+ * json-glib allocations per node of the order (a 10,000-node chain spends
+ * more on that than on reading and running), so it is made only on request. */
+typedef struct _AlgerRunSummary AlgerRunSummary;
+
+void alger_run_summary_free (AlgerRunSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerRunSummary, alger_run_summary_free)
+
+AlgerGraph *alger_run_summary_get_graph (const AlgerRunSummary *summary); /* transfer none */
+const char *alger_run_summary_get_strategy (const AlgerRunSummary *summary); /* the label */
+/* node indices, owned by the summary */
+const guint *alger_run_summary_get_order (const AlgerRunSummary *summary, guint *n_nodes);
+const guint *alger_run_summary_get_sources (const AlgerRunSummary *summary, guint *n_sources);
+/* the sinks, in input order: their index, and their description (transfer none) */
+guint alger_run_summary_get_n_sinks (const AlgerRunSummary *summary);
+guint alger_run_summary_get_sink (const AlgerRunSummary *summary, guint k, JsonNode **description);
+/* {strategy:<label>, order, sources, sinks:{id: description}}: the node
+ * alger_runner_run() returns (a new one per call; the sink descriptions'
+ * objects are shared with the summary, as json_node_copy() shares them) */
+JsonNode *alger_run_summary_to_json (const AlgerRunSummary *summary);
+
+/* alger_runner_run() with the summary as data (the same run, reports and errors) */
+AlgerRunSummary *alger_runner_run_summary (AlgerGraph *graph,
+                                           const char *strategy,
+                                           const AlgerRunOptions *opts,
+                                           AlgerNodeCallback callback,
+                                           gpointer user_data,
+                                           GCancellable *cancellable,
+                                           GError **error);
+
 /* Returns {strategy:<label>, order, sources, sinks:{id: description}}.
  * @strategy: "kahn" (also when NULL) or "dfs".
  * Errors: ALGER_ERROR_PIPELINE (validation, with the original's messages;

@@ -118,6 +118,84 @@ test_summary (void)
   g_assert_cmpuint (json_object_get_size (json_object_get_object_member (obj, "sinks")), ==, 1);
 }
 
+/* the summary as data: its accessors, and its JSON form equal to what
+ * alger_runner_run returns for the same graph (sample, a diamond, dfs) */
+static void
+test_summary_data (void)
+{
+  const char *shared = g_getenv ("ALGER_SHARED_DIR");
+  g_autofree char *sample_path = NULL;
+  g_autofree char *sample = NULL;
+  const char *diamond =
+    G (D ("d") "," N ("a", "identity") "," N ("b", "identity") "," N ("c", "concat") ","
+       N ("t", "text") "," D ("e"),
+       E ("d", "a") "," E ("d", "b") "," E ("a", "c") "," E ("b", "c") "," E ("c", "t"));
+  const char *strategies[] = { "kahn", "dfs" };
+
+  if (shared == NULL) {
+    g_test_skip ("ALGER_SHARED_DIR is not set");
+    return;
+  }
+  sample_path = g_build_filename (shared, "fixtures", "test_DAG.json", NULL);
+  g_assert_true (g_file_get_contents (sample_path, &sample, NULL, NULL));
+  for (guint s = 0; s < G_N_ELEMENTS (strategies); s++) {
+    const char *texts[] = { sample, diamond };
+    for (guint k = 0; k < G_N_ELEMENTS (texts); k++) {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AlgerGraph) graph = alger_graph_new_from_text (texts[k], -1, 0, &error);
+      g_autoptr(AlgerRunSummary) summary = NULL;
+      g_autoptr(JsonNode) json = NULL;
+      g_autoptr(JsonNode) json2 = NULL;
+      g_autoptr(JsonNode) direct = NULL;
+      g_autofree char *a = NULL;
+      g_autofree char *a2 = NULL;
+      g_autofree char *b = NULL;
+      JsonObject *obj = NULL;
+      JsonArray *order = NULL;
+      const guint *idx = NULL;
+      guint n = 0;
+
+      g_assert_no_error (error);
+      summary = alger_runner_run_summary (graph, strategies[s], NULL, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      direct = alger_runner_run (graph, strategies[s], NULL, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      json = alger_run_summary_to_json (summary);
+      json2 = alger_run_summary_to_json (summary);
+      a = dump (json);
+      a2 = dump (json2);
+      b = dump (direct);
+      g_assert_cmpstr (a, ==, b);
+      g_assert_cmpstr (a2, ==, b);
+
+      g_assert_true (alger_run_summary_get_graph (summary) == graph);
+      obj = json_node_get_object (direct);
+      g_assert_cmpstr (alger_run_summary_get_strategy (summary), ==,
+                       json_object_get_string_member (obj, "strategy"));
+      order = json_object_get_array_member (obj, "order");
+      idx = alger_run_summary_get_order (summary, &n);
+      g_assert_cmpuint (n, ==, json_array_get_length (order));
+      for (guint i = 0; i < n; i++)
+        g_assert_cmpstr (alger_graph_get_node_id (graph, idx[i]), ==,
+                         json_array_get_string_element (order, i));
+      idx = alger_run_summary_get_sources (summary, &n);
+      g_assert_cmpuint (n, ==,
+                        json_array_get_length (json_object_get_array_member (obj, "sources")));
+      n = alger_run_summary_get_n_sinks (summary);
+      g_assert_cmpuint (n, ==,
+                        json_object_get_size (json_object_get_object_member (obj, "sinks")));
+      for (guint i = 0; i < n; i++) {
+        JsonNode *desc = NULL;
+        guint node = alger_run_summary_get_sink (summary, i, &desc);
+        g_autofree char *d1 = dump (desc);
+        g_autofree char *d2 = dump (json_object_get_member (
+          json_object_get_object_member (obj, "sinks"), alger_graph_get_node_id (graph, node)));
+        g_assert_cmpstr (d1, ==, d2);
+      }
+    }
+  }
+}
+
 static void
 test_node_error (void)
 {
@@ -832,6 +910,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/alger/runner/summary", test_summary);
+  g_test_add_func ("/alger/runner/summary-data", test_summary_data);
   g_test_add_func ("/alger/runner/node-error", test_node_error);
   g_test_add_func ("/alger/runner/validation-no-report", test_validation_no_report);
   g_test_add_func ("/alger/runner/cancel/before", test_cancel_before);
