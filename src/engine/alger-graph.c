@@ -1011,6 +1011,60 @@ is_scalar_stop (guchar c)
          c == ':';
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define STR_SCAN_SSE2 1
+#endif
+
+/* the first byte of [p, end) that ends a plain run inside a string (see
+ * is_str_stop), or @end; sixteen bytes at a time where sixteen remain */
+static inline const guchar *
+str_stop (const guchar *p, const guchar *end)
+{
+#ifdef STR_SCAN_SSE2
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i bslash = _mm_set1_epi8 ('\\');
+  const __m128i space = _mm_set1_epi8 (0x20);
+
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+    /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+    __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
+                                              _mm_cmpeq_epi8 (v, bslash)),
+                                _mm_cmplt_epi8 (v, space));
+    int mask = _mm_movemask_epi8 (hit);
+    if (mask != 0)
+      return p + __builtin_ctz ((unsigned) mask);
+    p += 16;
+  }
+#endif
+  while (p < end && !is_str_stop (*p))
+    p++;
+  return p;
+}
+
+/* the first '"' or '\\' of [p, end), or @end (text already checked) */
+static inline const char *
+quote_or_backslash (const char *p, const char *end)
+{
+#ifdef STR_SCAN_SSE2
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i bslash = _mm_set1_epi8 ('\\');
+
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+    int mask = _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
+                                                _mm_cmpeq_epi8 (v, bslash)));
+    if (mask != 0)
+      return p + __builtin_ctz ((unsigned) mask);
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\')
+    p++;
+  return p;
+}
+
 static gboolean
 text_fail (Text *t, const char *p, const char *reason)
 {
@@ -1024,7 +1078,9 @@ text_fail (Text *t, const char *p, const char *reason)
 static inline const char *
 ws (const char *p, const char *end)
 {
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+  /* JSON whitespace is all <= ' ': one test for the usual non-space byte */
+  while (p < end && (guchar) *p <= ' ' &&
+         (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
     p++;
   return p;
 }
@@ -1058,7 +1114,7 @@ read_hex4 (const char *p, gunichar *out)
 
 /* t->p at the opening quote */
 static gboolean
-check_string (Text *t)
+check_string_slow (Text *t)
 {
   const guchar *p = (const guchar *) t->p + 1;
   const guchar *end = (const guchar *) t->end;
@@ -1066,8 +1122,7 @@ check_string (Text *t)
   gboolean high = FALSE;
 
   for (;;) {
-    while (p < end && !is_str_stop (*p))
-      p++;
+    p = str_stop (p, end);
     if (p >= end)
       return text_fail (t, (const char *) p, "unterminated string");
     if (*p == '"')
@@ -1107,6 +1162,30 @@ check_string (Text *t)
     return text_fail (t, (const char *) s, "text is not valid UTF-8");
   t->p = (const char *) p + 1;
   return TRUE;
+}
+
+/* check_string_slow, with the usual case (a plain string ending within
+ * sixteen bytes) inline */
+static inline gboolean
+check_string (Text *t)
+{
+#ifdef STR_SCAN_SSE2
+  const guchar *p = (const guchar *) t->p + 1;
+
+  if ((const guchar *) t->end - p >= 16) {
+    const __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+    const __m128i hit =
+      _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                  _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                    _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+    int mask = _mm_movemask_epi8 (hit);
+    if (mask != 0 && p[__builtin_ctz ((unsigned) mask)] == '"') {
+      t->p = (const char *) p + __builtin_ctz ((unsigned) mask) + 1;
+      return TRUE;
+    }
+  }
+#endif
+  return check_string_slow (t);
 }
 
 static gboolean
@@ -1164,14 +1243,14 @@ check_literal (Text *t, const char *lit, gsize len)
   return TRUE;
 }
 
-static const char *tval_string (const char *v, GString *buf, gsize *len);
+static const char *tval_string (const char *v, const char *end, GString *buf, gsize *len);
 
 /* which of graph_keys the key at @k (its quote) is, or -1 */
 static int
 graph_key (Text *t, const char *k)
 {
   gsize len = 0;
-  const char *s = tval_string (k, t->keybuf, &len);
+  const char *s = tval_string (k, t->end, t->keybuf, &len);
 
   for (int i = 0; i < 3; i++) {
     if (strlen (graph_keys[i]) == len && memcmp (s, graph_keys[i], len) == 0)
@@ -1237,6 +1316,9 @@ check_value (Text *t, guint *count)
           return FALSE;
         if (which == 0 && t->depth == 1)
           t->in_pipeline = FALSE;
+      } else if (t->p < t->end && *t->p == '"') {
+        if (!check_string (t)) /* the usual member value, without a call */
+          return FALSE;
       } else if (!check_value (t, NULL)) {
         return FALSE;
       }
@@ -1244,7 +1326,7 @@ check_value (Text *t, guint *count)
         (*count)++;
       t->p = ws (t->p, t->end);
       if (t->p < t->end && *t->p == ',') {
-        t->p++;
+        t->p = ws (t->p + 1, t->end);
         continue;
       }
       if (t->p < t->end && *t->p == close) {
@@ -1273,15 +1355,14 @@ check_value (Text *t, guint *count)
 /* -- walking text already checked -- */
 
 static inline const char *
-skip_string (const char *p)
+skip_string (const char *p, const char *end)
 {
-  const guchar *q = (const guchar *) p + 1;
+  const char *q = p + 1;
 
   for (;;) {
-    while (*q != '"' && *q != '\\')
-      q++;
+    q = quote_or_backslash (q, end);
     if (*q == '"')
-      return (const char *) q + 1;
+      return q + 1;
     q += 2;
   }
 }
@@ -1292,7 +1373,7 @@ skip_value (const char *p, const char *end)
   guint depth = 0;
 
   if (*p == '"')
-    return skip_string (p);
+    return skip_string (p, end);
   if (*p != '{' && *p != '[') {
     while (p < end && !is_scalar_stop ((guchar) *p))
       p++;
@@ -1301,7 +1382,7 @@ skip_value (const char *p, const char *end)
   do {
     char c = *p;
     if (c == '"') {
-      p = skip_string (p);
+      p = skip_string (p, end);
       continue;
     }
     if (c == '{' || c == '[')
@@ -1373,12 +1454,10 @@ unescape_string (TVal v, GString *out)
 /* a string value's content: borrowed from the text when it has no escape
  * (not NUL-terminated then), else unescaped into @buf */
 static const char *
-tval_string (TVal v, GString *buf, gsize *len)
+tval_string (TVal v, const char *end, GString *buf, gsize *len)
 {
-  const char *p = v + 1;
+  const char *p = quote_or_backslash (v + 1, end);
 
-  while (*p != '"' && *p != '\\')
-    p++;
   if (*p == '"') {
     *len = (gsize) (p - v - 1);
     return v + 1;
@@ -1426,7 +1505,7 @@ tval_to_string (TVal v, const char *end, GString *buf, gsize *len)
     return NULL;
   switch (*v) {
   case '"':
-    return tval_string (v, buf, len);
+    return tval_string (v, end, buf, len);
   case 't':
   case 'f':
     *len = *v == 't' ? 4 : 5;
@@ -1466,7 +1545,7 @@ tval_flag (TVal v, const char *end, GString *buf)
   case '[':
     return FALSE;
   case '"':
-    s = tval_string (v, buf, &len);
+    s = tval_string (v, end, buf, &len);
     for (guint k = 0; k < G_N_ELEMENTS (yes); k++) {
       if (len == strlen (yes[k]) && g_ascii_strncasecmp (s, yes[k], len) == 0)
         return TRUE;
@@ -1511,14 +1590,13 @@ tscan_members (TVal obj, const char *end, GString *keybuf, TMembers *m, TMembers
     TVal *slot = NULL;
 
     /* the key, read once: borrowed when it has no escape */
-    while (*q != '"' && *q != '\\')
-      q++;
+    q = quote_or_backslash (q, end);
     if (*q == '"') {
       klen = (gsize) (q - k);
       q++;
     } else {
-      k = tval_string (p, keybuf, &klen);
-      q = skip_string (p);
+      k = tval_string (p, end, keybuf, &klen);
+      q = skip_string (p, end);
     }
     switch (klen > 0 ? k[0] : 0) {
     case 'i':
