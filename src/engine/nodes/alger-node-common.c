@@ -7,6 +7,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alger-error.h"
 #include "alger-nodes-private.h"
@@ -454,7 +457,20 @@ alger_node_f32_data (AlgerValue *input, float **owned, GError **error)
   }
   if (alger_value_array_get_dtype (input) == ALGER_DTYPE_UINT8) {
     const guint8 *u8 = src;
-    for (gsize i = 0; i < n; i++)
+    gsize i = 0;
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128 ();
+    for (; i + 16 <= n; i += 16) {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) (u8 + i));
+      __m128i lo = _mm_unpacklo_epi8 (v, zero);
+      __m128i hi = _mm_unpackhi_epi8 (v, zero);
+      _mm_storeu_ps (copy + i, _mm_cvtepi32_ps (_mm_unpacklo_epi16 (lo, zero)));
+      _mm_storeu_ps (copy + i + 4, _mm_cvtepi32_ps (_mm_unpackhi_epi16 (lo, zero)));
+      _mm_storeu_ps (copy + i + 8, _mm_cvtepi32_ps (_mm_unpacklo_epi16 (hi, zero)));
+      _mm_storeu_ps (copy + i + 12, _mm_cvtepi32_ps (_mm_unpackhi_epi16 (hi, zero)));
+    }
+#endif
+    for (; i < n; i++)
       copy[i] = (float) u8[i];
   } else {
     AlgerDType dtype = alger_value_array_get_dtype (input);

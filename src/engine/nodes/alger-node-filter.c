@@ -132,13 +132,36 @@ filter_row (const float *prow, const gsize *off, gsize n, gsize width, float *ou
   }
 }
 
+typedef gint32 v8i __attribute__ ((vector_size (LANES * sizeof (gint32))));
+
 /* true when every partial sum of a window is an exactly representable
- * integer, so any summation order gives numpy's float32 result */
+ * integer, so any summation order gives numpy's float32 result.  Eight
+ * at a time: within the limit (<= 2^24, so |v| fits an int32) a value is
+ * an integer exactly when truncating it to int32 and back gives it again;
+ * NaN fails the limit test as in the scalar loop */
 static gboolean
 plane_is_small_integer (const float *plane, gsize len, gsize n)
 {
   const float limit = 16777216.0f / (float) n;
-  for (gsize i = 0; i < len; i++) {
+  const v8f vlimit = { limit, limit, limit, limit, limit, limit, limit, limit };
+  const v8f sign = { -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f };
+  gsize i = 0;
+
+  for (; i + LANES <= len; i += LANES) {
+    v8f v = load8 (plane + i);
+    v8f a = (v8f) (~(v8i) sign & (v8i) v); /* |v| */
+    v8i ok = a <= vlimit;
+    v8i whole;
+    v8f kept;
+    if ((ok[0] & ok[1] & ok[2] & ok[3] & ok[4] & ok[5] & ok[6] & ok[7]) == 0)
+      return FALSE;
+    whole = __builtin_convertvector (v, v8i);
+    kept = __builtin_convertvector (whole, v8f);
+    ok = kept == v;
+    if ((ok[0] & ok[1] & ok[2] & ok[3] & ok[4] & ok[5] & ok[6] & ok[7]) == 0)
+      return FALSE;
+  }
+  for (; i < len; i++) {
     float v = plane[i];
     if (!(fabsf (v) <= limit) || v != truncf (v))
       return FALSE;
@@ -308,7 +331,11 @@ filter_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *input, 
     const float *chan = data + base;
     if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
       return NULL;
-    if (!ctx->compat_original || plane_is_small_integer (chan, shape[1] * shape[2], n)) {
+    /* uint8 data are integers up to 255: no need to look when that is small */
+    if (!ctx->compat_original ||
+        (alger_value_array_get_dtype (input) == ALGER_DTYPE_UINT8 &&
+         255.0f <= 16777216.0f / (float) n) ||
+        plane_is_small_integer (chan, shape[1] * shape[2], n)) {
       if (!filter_plane_separable (ctx, chan, (gsize) ksize, shape[2], shape[1], vsum,
                                    dst + base, error))
         return NULL;
