@@ -119,7 +119,7 @@ descriptor_run (const AlgerNodeContext *ctx, JsonObject *params, AlgerValue *inp
     if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
       return NULL;
     mean[c] = alger_mean_f32 (p, plane);
-    std[c] = alger_std_f32 (p, plane);
+    std[c] = alger_std_f32_with_mean (p, plane, mean[c]);
     /* np.max/np.min propagate nan */
     if (minmax_fast (p, plane, &max[c], &min[c]))
       continue;

@@ -74,15 +74,28 @@ alger_mean_f32 (const float *a, gsize n)
 float
 alger_std_f32 (const float *a, gsize n)
 {
+  return alger_std_f32_with_mean (a, n, alger_mean_f32 (a, n));
+}
+
+float
+alger_std_f32_with_mean (const float *a, gsize n, float mean)
+{
   g_autofree float *buf = NULL;
-  float mean = alger_mean_f32 (a, n);
+  const v8f vmean = { mean, mean, mean, mean, mean, mean, mean, mean };
   float res = 0.0f;
 
-  /* squared deviations are elementwise; square one block at a time */
+  /* squared deviations are elementwise (eight lanes give the same floats);
+   * square one block at a time */
   buf = g_new (float, MIN (n, (gsize) ALGER_NUMPY_BUFSIZE) + 1);
   for (gsize off = 0; off < n; off += ALGER_NUMPY_BUFSIZE) {
     gsize len = MIN (ALGER_NUMPY_BUFSIZE, n - off);
-    for (gsize i = 0; i < len; i++) {
+    gsize i = 0;
+    for (; i + 8 <= len; i += 8) {
+      v8f d = load8 (a + off + i) - vmean;
+      d *= d;
+      memcpy (buf + i, &d, sizeof d);
+    }
+    for (; i < len; i++) {
       float d = a[off + i] - mean;
       buf[i] = d * d;
     }

@@ -20,6 +20,8 @@ float alger_sum_f32 (const float *a, gsize n);
 float alger_mean_f32 (const float *a, gsize n);
 /* np.std (population): sqrt(mean((a - mean)^2)), all in float32 */
 float alger_std_f32 (const float *a, gsize n);
+/* the same with the mean already known (alger_mean_f32 of the same data) */
+float alger_std_f32_with_mean (const float *a, gsize n, float mean);
 /* float64 sum, exactly rounded for up to 2^29 values k/2^24 (describers) */
 double alger_sum_f64 (const float *a, gsize n);
 
