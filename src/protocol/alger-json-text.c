@@ -579,7 +579,7 @@ scan_exp_form (const char *tmp, char *digits, int *exponent)
  * the 17 digits cannot tell (the dropped part is exactly half a unit: the
  * double may lie on either side of it) */
 static gboolean
-round_digits (const char *digits, int exp10, int p, char *out, int *out_exp)
+round_digits (const char *digits, int exp10, int p, char *out, int *out_exp, int *moved)
 {
   int tail = 0, half = 5;
   int i;
@@ -592,6 +592,8 @@ round_digits (const char *digits, int exp10, int p, char *out, int *out_exp)
     return FALSE;
   memcpy (out, digits, p);
   *out_exp = exp10;
+  /* how far the rounding moved, in units of the 17th digit */
+  *moved = tail < half ? tail : 2 * half - tail;
   if (tail > half) {
     for (i = p - 1; i >= 0 && out[i] == '9'; i--)
       out[i] = '0';
@@ -603,6 +605,34 @@ round_digits (const char *digits, int exp10, int p, char *out, int *out_exp)
     }
   }
   return TRUE;
+}
+
+/* Whether a rounding of the 17 digits reads back, decided without strtod
+ * where the margins allow: 1 yes, 0 no, -1 cannot tell.
+ *
+ * With u the unit of the 17th digit, the value v lies within u/2 of the 17
+ * digits (as an integer, @n17 × u), so the rounding that moved @moved units
+ * is between moved - 1/2 and moved + 1/2 units from v.  It reads back when
+ * it is strictly closer to v than half the spacing of doubles there, ulp/2,
+ * and does not when it is farther.  ulp/u = (ulp/v)(v/u) = (v/u)/m with m
+ * the 53-bit significand and v/u within 1/2 of @n17, so half the spacing is
+ * n17/(2m) units up to a relative 1e-16, far inside the 1e-9 margin taken.
+ * At a power of two the spacing below is half the spacing above: undecided. */
+static int
+read_back_by_bounds (guint64 n17, guint64 bits, int moved)
+{
+  const guint64 frac = bits & ((G_GUINT64_CONSTANT (1) << 52) - 1);
+  double m, h;
+
+  if (frac == 0)
+    return -1;
+  m = (double) (frac | (G_GUINT64_CONSTANT (1) << 52));
+  h = (double) n17 / (2.0 * m);
+  if ((double) moved + 0.5 < h * (1.0 - 1e-9))
+    return 1;
+  if ((double) moved - 0.5 > h * (1.0 + 1e-9))
+    return 0;
+  return -1;
 }
 
 /* does the decimal digits[0].digits[1..n-1] × 10^exp10 read back as @value? */
@@ -696,12 +726,25 @@ alger_json_format_double (double value, char *buf)
     if (scan_exp_form (tmp, d17, &e17) != 17) {
       n_digits = shortest_by_search (value, digits, &exponent);
     } else {
+      guint64 n17 = 0;
+      guint64 bits;
+
+      memcpy (&bits, &value, sizeof bits);
+      for (int i = 0; i < 17; i++)
+        n17 = n17 * 10 + (guint64) (d17[i] - '0');
       for (p = 15; p <= 16; p++) {
-        if (!round_digits (d17, e17, p, digits, &exponent)) {
+        int moved = 0;
+        int known = -1;
+
+        if (round_digits (d17, e17, p, digits, &exponent, &moved)) {
+          known = read_back_by_bounds (n17, bits, moved);
+        } else {
           g_snprintf (tmp, sizeof tmp, "%.*e", p - 1, value);
           scan_exp_form (tmp, digits, &exponent);
         }
-        if (digits_read_back (digits, p, exponent, value))
+        if (known < 0)
+          known = digits_read_back (digits, p, exponent, value);
+        if (known)
           break;
       }
       if (p > 16) {
