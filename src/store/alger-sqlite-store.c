@@ -15,7 +15,10 @@
  *  - journal_mode=WAL with synchronous=NORMAL: a commit returns once its
  *    frames are written (write(2)) to the -wal file; the fsync happens at
  *    checkpoints, which run on their own thread and connection (PASSIVE),
- *    so commits never wait for the disk.  A process crash (kill -9) therefore loses no committed
+ *    so commits rarely wait for the disk: only when the WAL has grown past
+ *    CHECKPOINT_RESTART_PAGES does the writer, between two batches, finish
+ *    a checkpoint with RESTART (one fsync) so the WAL starts over instead of
+ *    growing without bound.  A process crash (kill -9) therefore loses no committed
  *    transaction (the data is in the OS page cache, recovered from the WAL
  *    at the next open) and WAL can never be corrupted by one; only a power
  *    loss or kernel crash may roll back the last few commits, and even that
@@ -203,6 +206,9 @@ struct _AlgerSqliteStore {
   GCond ck_wake;
   gboolean ck_pending;
   gboolean ck_stopping;
+  /* set by the checkpointer after a PASSIVE pass on a large WAL: the writer
+   * finishes the job with a RESTART between two batches (atomic) */
+  gint ck_restart_wanted;
 };
 
 static void alger_sqlite_store_iface_init (AlgerStoreInterface *iface);
@@ -613,6 +619,19 @@ process_batch (AlgerSqliteStore *self, GPtrArray *batch)
   g_ptr_array_set_size (batch, 0);
 }
 
+/* writer thread, between batches, after the checkpointer's PASSIVE pass over
+ * a large WAL: copy the frames written since (few) and sync, so that the
+ * next commit starts the WAL file over instead of growing it.  Costs the
+ * writer about one fsync per CHECKPOINT_RESTART_PAGES pages. */
+static void
+restart_wal (AlgerSqliteStore *self)
+{
+  int rc = sqlite3_wal_checkpoint_v2 (self->wdb, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+    g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (self->wdb));
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -642,6 +661,8 @@ writer_thread (gpointer data)
 
     last_seq = ((Op *) g_ptr_array_index (self->batch, self->batch->len - 1))->seq;
     process_batch (self, self->batch);
+    if (g_atomic_int_compare_and_exchange (&self->ck_restart_wanted, 1, 0))
+      restart_wal (self);
 
     g_mutex_lock (&self->lock);
     self->n_completed = last_seq;
@@ -1523,6 +1544,8 @@ alger_sqlite_store_iface_init (AlgerStoreInterface *iface)
 /* stop the writer after it drained the queue, then close everything */
 /* WAL pages after which the checkpointer is woken (SQLite's own default) */
 #define CHECKPOINT_PAGES 1000
+/* WAL size (pages) from which a checkpoint ends with a RESTART */
+#define CHECKPOINT_RESTART_PAGES 4000
 
 static int
 wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
@@ -1540,6 +1563,19 @@ wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
   return SQLITE_OK;
 }
 
+/* the writer waits out a checkpoint's RESTART (about an fsync long) in
+ * short naps: SQLite's own timeout handler sleeps 1, 2, 5, 10 … ms, which
+ * would stall every client waiting for its audit rows for that long */
+#define WRITER_BUSY_NAP_US 100
+static int
+writer_busy_cb (gpointer data, int n_calls)
+{
+  if ((gint64) n_calls * WRITER_BUSY_NAP_US >= (gint64) ALGER_SQL_BUSY_TIMEOUT_MS * 1000)
+    return 0;
+  g_usleep (WRITER_BUSY_NAP_US);
+  return 1;
+}
+
 static gpointer
 checkpointer_thread (gpointer data)
 {
@@ -1547,12 +1583,16 @@ checkpointer_thread (gpointer data)
   g_autoptr(GError) error = NULL;
   sqlite3 *db = alger_sql_open_db (self->path, SQLITE_OPEN_READWRITE, &error);
 
+  /* a connection only knows the file is in WAL mode once it has read it:
+   * before that, sqlite3_wal_checkpoint_v2() silently does nothing */
+  if (db != NULL && !alger_sql_exec_sql (db, "PRAGMA journal_mode=WAL;", &error))
+    g_clear_pointer (&db, sqlite3_close);
   if (db == NULL) {
     g_warning ("checkpointer: %s", error->message);
     return NULL;
   }
   for (;;) {
-    int rc;
+    int rc, n_log = 0;
 
     g_mutex_lock (&self->ck_lock);
     while (!self->ck_pending && !self->ck_stopping)
@@ -1564,7 +1604,12 @@ checkpointer_thread (gpointer data)
     self->ck_pending = FALSE;
     g_mutex_unlock (&self->ck_lock);
     /* PASSIVE never blocks the writer; a busy moment just waits for the next wake */
-    rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, NULL);
+    /* but under steady writing it never catches up with the last frames, so
+     * the WAL would only grow (and every commit extend the file).  Once it
+     * is large, the writer finishes the job between two batches */
+    if (rc == SQLITE_OK && n_log >= CHECKPOINT_RESTART_PAGES)
+      g_atomic_int_set (&self->ck_restart_wanted, 1);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
       g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (db));
   }
@@ -1717,6 +1762,7 @@ setup (AlgerSqliteStore *self, GError **error)
   if (!alger_sql_exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
     return FALSE;
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
+  sqlite3_busy_handler (self->wdb, writer_busy_cb, NULL);
   self->checkpointer = g_thread_try_new ("alger-store-checkpoint", checkpointer_thread, self,
                                          error);
   if (self->checkpointer == NULL)

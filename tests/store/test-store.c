@@ -745,6 +745,83 @@ test_frames (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (p3, ==, "outgoing2002001");
 }
 
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+/* WAL frames not yet copied into the database file, as an outside reader sees them */
+static gint64
+wal_frames (const char *path)
+{
+  sqlite3 *db = db_open (path);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 v;
+
+  /* a connection sees the WAL only once it has read the file */
+  g_assert_cmpint (sqlite3_exec (db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  v = sqlite3_column_int64 (stmt, 1); /* frames in the WAL */
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  sqlite3_close (db);
+  return v;
+}
+
+/* the WAL is checkpointed into the database file while the store runs (not
+ * only at close), and the WAL starts over instead of growing for good */
+static void
+test_checkpoints (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const guint n_frames = 4000;
+  const gsize payload_len = 8192;
+  g_autofree char *payload = g_malloc (payload_len + 1);
+  gint64 deadline, db_size, frames = 0;
+
+  /* a JSON string of digits: nothing to redact */
+  payload[0] = '"';
+  for (gsize i = 1; i < payload_len - 1; i++)
+    payload[i] = (char) ('0' + g_random_int_range (0, 10));
+  payload[payload_len - 1] = '"';
+  payload[payload_len] = '\0';
+
+  open_conversation (fx, "c", "v");
+  for (guint i = 0; i < n_frames; i++)
+    record_frame (fx, "v", i + 1, payload, NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  g_assert_no_error (error);
+
+  /* 32 MB went through: the database file gets most of it before close */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while ((db_size = file_size (fx->path)) < (gint64) (n_frames * payload_len / 2) &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_assert_cmpint (db_size, >=, (gint64) (n_frames * payload_len / 2));
+
+  /* and once the checkpoints caught up, the next commits start the WAL over:
+   * it holds only them, not the ~8,000 pages written before */
+  for (guint round = 0; round < 300; round++) {
+    record_frame (fx, "v", n_frames + round + 1, "{}", NULL, NULL);
+    g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+    frames = wal_frames (fx->path); /* -1: our checkpointer was busy with it */
+    if (frames >= 0 && frames < 100)
+      break;
+    g_usleep (100000);
+  }
+  g_test_message ("database %" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT " WAL frames", db_size,
+                  frames);
+  g_assert_cmpint (frames, >=, 0);
+  g_assert_cmpint (frames, <, 100);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), >,
+                   n_frames);
+}
+
 static void
 test_policy (Fixture *fx, gconstpointer data)
 {
@@ -1271,6 +1348,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/flush-dispose", test_flush_and_dispose, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/connection", test_connection, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frames", test_frames, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/full", test_policy, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/redacted", test_policy, ALGER_PAYLOAD_REDACTED);
   ADD ("/alger/store/policy/metadata", test_policy, ALGER_PAYLOAD_METADATA);
