@@ -136,7 +136,7 @@ alger_frame_parse (const char *data, gsize length, GError **error)
 {
   g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) content = NULL;
+  JsonNodeType root_type = JSON_NODE_NULL;
   g_autoptr(AlgerFrame) frame = NULL;
   JsonObject *obj;
   JsonNode *member;
@@ -172,24 +172,39 @@ alger_frame_parse (const char *data, gsize length, GError **error)
   }
   text = json_node_get_string (member);
   if (text[0] == '\0') {
-    frame->content = json_object_new ();
     frame->content_text = g_strdup ("{}");
     return g_steal_pointer (&frame);
   }
-  content = alger_json_parse_utf8 (text, strlen (text), NULL, NULL);
-  if (content == NULL) {
+  /* checked here, built only when a handler asks (alger_frame_get_content):
+   * a 104 carries a whole graph that the main loop never needs as a tree */
+  if (!alger_json_check_utf8 (text, strlen (text), &root_type, NULL)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_JSON);
     return NULL;
   }
-  if (!JSON_NODE_HOLDS_OBJECT (content)) {
+  if (root_type != JSON_NODE_OBJECT) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT);
     return NULL;
   }
-  frame->content = json_node_dup_object (content);
-  frame->content_text = g_strdup (text);
+  frame->content_text = json_node_dup_string (member);
   return g_steal_pointer (&frame);
+}
+
+JsonObject *
+alger_frame_get_content (AlgerFrame *frame)
+{
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  if (frame->content == NULL) {
+    g_autoptr(JsonNode) root =
+      alger_json_parse_utf8 (frame->content_text, strlen (frame->content_text), NULL, NULL);
+
+    /* alger_frame_parse() checked it: an object */
+    g_assert (root != NULL && JSON_NODE_HOLDS_OBJECT (root));
+    frame->content = json_node_dup_object (root);
+  }
+  return frame->content;
 }
 
 char *

@@ -29,11 +29,15 @@ typedef struct {
   gint64 id;
   gint64 request_id;
   gint64 type;
-  JsonObject *content; /* parsed `content` object, never NULL on success ("" counts as {}) */
-  char *content_text;  /* `content` as received (a JSON object text; "{}" for "") */
+  char *content_text;  /* `content` as received (a JSON object text; "{}" for ""), checked */
+  JsonObject *content; /* private: built by alger_frame_get_content() on first use */
 } AlgerFrame;
 
 void alger_frame_free (AlgerFrame *frame);
+
+/* the parsed `content` object, built on first call (the parse only checks the text,
+ * so a large content never read as a tree costs no allocations); owned by @frame */
+JsonObject *alger_frame_get_content (AlgerFrame *frame);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerFrame, alger_frame_free)
 
 /* Parse one incoming frame (text or binary payload). On failure returns NULL and sets

@@ -22,7 +22,12 @@ typedef struct {
   guint depth;
   GPtrArray *big_ints;
   const char *reason;
+  gboolean check_only; /* validate exactly as when building, but build nothing */
 } Reader;
+
+/* what the read_* functions return in check_only mode for a valid value */
+static char checked_marker;
+#define CHECKED ((gpointer) &checked_marker)
 
 static JsonNode *read_value (Reader *r);
 
@@ -82,7 +87,7 @@ read_string (Reader *r)
   while (r->p < r->end) {
     guchar c = (guchar) *r->p;
     if (c == '"') {
-      char *result = g_strndup (s, (gsize) (r->p - s));
+      char *result = r->check_only ? CHECKED : g_strndup (s, (gsize) (r->p - s));
       r->p++;
       return result;
     }
@@ -99,14 +104,19 @@ read_string (Reader *r)
     return NULL;
   }
 
-  buf = g_string_sized_new ((gsize) (r->p - s) + 16);
-  g_string_append_len (buf, s, r->p - s);
+  /* check_only: the same checks, appending to a scratch string that is
+   * cut back at every run so it stays small */
+  buf = g_string_sized_new (r->check_only ? 64 : (gsize) (r->p - s) + 16);
+  if (!r->check_only)
+    g_string_append_len (buf, s, r->p - s);
   while (r->p < r->end) {
     guchar c = (guchar) *r->p;
     if (c == '"') {
       r->p++;
-      return g_string_free (g_steal_pointer (&buf), FALSE);
+      return r->check_only ? CHECKED : g_string_free (g_steal_pointer (&buf), FALSE);
     }
+    if (r->check_only && buf->len > 32)
+      g_string_truncate (buf, 0);
     if (c < 0x20) {
       fail (r, "control character in string");
       return NULL;
@@ -115,7 +125,8 @@ read_string (Reader *r)
       const char *run = r->p;
       while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (guchar) *r->p >= 0x20)
         r->p++;
-      g_string_append_len (buf, run, r->p - run);
+      if (!r->check_only)
+        g_string_append_len (buf, run, r->p - run);
       continue;
     }
     r->p++;
@@ -225,6 +236,14 @@ read_number (Reader *r)
     text = big;
   }
 
+  if (r->check_only) {
+    /* integers never fail (big ones become doubles); a double must be finite */
+    if (!integral && !isfinite (g_ascii_strtod (text, NULL))) {
+      fail (r, "number out of range");
+      return NULL;
+    }
+    return CHECKED;
+  }
   node = json_node_alloc ();
   if (integral) {
     char *endp = NULL;
@@ -276,6 +295,8 @@ read_members (Reader *r, JsonObject *obj)
     key = read_string (r);
     if (key == NULL)
       return FALSE;
+    if (r->check_only)
+      key = NULL; /* the CHECKED marker, not ours to free */
     skip_ws (r);
     if (r->p >= r->end || *r->p != ':')
       return fail (r, "expected ':'");
@@ -283,7 +304,8 @@ read_members (Reader *r, JsonObject *obj)
     value = read_value (r);
     if (value == NULL)
       return FALSE;
-    json_object_set_member (obj, key, value);
+    if (!r->check_only)
+      json_object_set_member (obj, key, value);
     skip_ws (r);
     if (r->p < r->end && *r->p == ',') {
       r->p++;
@@ -300,7 +322,7 @@ read_members (Reader *r, JsonObject *obj)
 static JsonNode *
 read_object (Reader *r)
 {
-  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autoptr(JsonObject) obj = r->check_only ? NULL : json_object_new ();
   JsonNode *node = NULL;
 
   r->p++; /* '{' */
@@ -309,6 +331,8 @@ read_object (Reader *r)
     r->p++;
   else if (!read_members (r, obj))
     return NULL;
+  if (r->check_only)
+    return CHECKED;
   node = json_node_alloc ();
   json_node_init_object (node, obj);
   return node;
@@ -317,7 +341,7 @@ read_object (Reader *r)
 static JsonNode *
 read_array (Reader *r)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonArray) array = r->check_only ? NULL : json_array_new ();
   JsonNode *node = NULL;
 
   r->p++; /* '[' */
@@ -329,7 +353,8 @@ read_array (Reader *r)
       JsonNode *value = read_value (r);
       if (value == NULL)
         return NULL;
-      json_array_add_element (array, value);
+      if (!r->check_only)
+        json_array_add_element (array, value);
       skip_ws (r);
       if (r->p < r->end && *r->p == ',') {
         r->p++;
@@ -343,6 +368,8 @@ read_array (Reader *r)
       return NULL;
     }
   }
+  if (r->check_only)
+    return CHECKED;
   node = json_node_alloc ();
   json_node_init_array (node, array);
   return node;
@@ -369,27 +396,28 @@ read_value (Reader *r)
     r->depth--;
     return node;
   case '"': {
-    g_autofree char *s = NULL;
+    char *s = NULL;
     r->p++;
     s = read_string (r);
-    if (s == NULL)
-      return NULL;
+    if (s == NULL || r->check_only)
+      return (JsonNode *) s;
     node = json_node_alloc ();
     json_node_init_string (node, s);
+    g_free (s);
     return node;
   }
   case 't':
     if (!expect_literal (r, "true", 4))
       return NULL;
-    return json_node_init_boolean (json_node_alloc (), TRUE);
+    return r->check_only ? CHECKED : json_node_init_boolean (json_node_alloc (), TRUE);
   case 'f':
     if (!expect_literal (r, "false", 5))
       return NULL;
-    return json_node_init_boolean (json_node_alloc (), FALSE);
+    return r->check_only ? CHECKED : json_node_init_boolean (json_node_alloc (), FALSE);
   case 'n':
     if (!expect_literal (r, "null", 4))
       return NULL;
-    return json_node_init_null (json_node_alloc ());
+    return r->check_only ? CHECKED : json_node_init_null (json_node_alloc ());
   default:
     if (*r->p == '-' || g_ascii_isdigit (*r->p))
       return read_number (r);
@@ -413,7 +441,7 @@ alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **
 JsonNode *
 alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GError **error)
 {
-  Reader r = { data, data, data + length, 0, big_ints, NULL };
+  Reader r = { data, data, data + length, 0, big_ints, NULL, FALSE };
   g_autoptr(JsonNode) root = NULL;
   guint n_big = big_ints != NULL ? big_ints->len : 0;
 
@@ -440,6 +468,40 @@ alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GErr
     return NULL;
   }
   return g_steal_pointer (&root);
+}
+
+gboolean
+alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type, GError **error)
+{
+  Reader r = { data, data, data + length, 0, NULL, NULL, TRUE };
+  gpointer ok = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  if (memchr (data, '\0', length) != NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "NUL byte in text");
+    return FALSE;
+  }
+  skip_ws (&r);
+  if (root_type != NULL)
+    *root_type = r.p < r.end && *r.p == '{'   ? JSON_NODE_OBJECT
+                 : r.p < r.end && *r.p == '[' ? JSON_NODE_ARRAY
+                 : r.p < r.end && *r.p == 'n' ? JSON_NODE_NULL
+                                              : JSON_NODE_VALUE;
+  ok = read_value (&r);
+  if (ok != NULL) {
+    skip_ws (&r);
+    if (r.p < r.end) {
+      fail (&r, "trailing characters after the JSON value");
+      ok = NULL;
+    }
+  }
+  if (ok == NULL) {
+    g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "offset %" G_GSIZE_FORMAT ": %s",
+                 (gsize) (r.p - r.start), r.reason != NULL ? r.reason : "invalid JSON");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* writer */
@@ -958,8 +1020,13 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
 
     if (after == NULL)
       return FALSE;
-    /* keys with escapes never match: good enough for the names we look up */
-    match = (gsize) (after - 1 - key) == name_len && memcmp (key, name, name_len) == 0;
+    if (memchr (key, '\\', (gsize) (after - 1 - key)) == NULL) {
+      match = (gsize) (after - 1 - key) == name_len && memcmp (key, name, name_len) == 0;
+    } else {
+      /* an escaped key ("gr\u0061ph") is the name the parser would see */
+      g_autoptr(JsonNode) decoded = alger_json_parse_utf8 (p, (gsize) (after - p), NULL, NULL);
+      match = decoded != NULL && g_strcmp0 (json_node_get_string (decoded), name) == 0;
+    }
     p = alger_json_text_skip_ws (after, end);
     if (p >= end || *p != ':')
       return FALSE;

@@ -22,6 +22,12 @@ JsonNode *alger_json_parse (const char *data, gsize length, GPtrArray *big_ints,
 JsonNode *alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints,
                                  GError **error);
 
+/* Check UTF-8 text exactly as alger_json_parse_utf8() would read it (same errors),
+ * without building anything; on success @root_type (may be NULL) tells what the
+ * text holds: an object, an array, null, or another value. */
+gboolean alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type,
+                                GError **error);
+
 /* append @s as a quoted JSON string literal: escapes '"', '\\', control characters,
  * DEL and U+2028/U+2029; other UTF-8 goes through raw; bytes that are not valid
  * UTF-8 become \ufffd. @length -1 means NUL-terminated. */
@@ -34,7 +40,8 @@ void alger_json_append_node (GString *out, JsonNode *node);
 
 /* In the JSON object text @text (already known to be valid JSON), find the value of
  * the top-level member @name without building nodes: its byte offset and length.
- * @span must be 0 on entry. FALSE when absent. */
+ * Keys compare as the parser reads them (escapes decoded); a duplicate key: the last
+ * one wins, as in the parser. @span must be 0 on entry. FALSE when absent. */
 gboolean alger_json_find_member (const char *text, gsize length, const char *name,
                                  gsize *start, gsize *span);
 

@@ -526,9 +526,8 @@ who (const char *id, const char *label)
 /* the original credited the pipeline to the owner the dashboard writes into
  * the graph (`pipeline.meta.owner`, {id,label}), else to whoever runs it */
 static JsonNode *
-owner_in (JsonObject *holder)
+owner_in_meta (JsonNode *meta)
 {
-  JsonNode *meta = holder != NULL ? json_object_get_member (holder, "meta") : NULL;
   JsonNode *owner;
 
   if (meta == NULL || !JSON_NODE_HOLDS_OBJECT (meta))
@@ -544,16 +543,47 @@ owner_in (JsonObject *holder)
 }
 
 static JsonNode *
-pipeline_owner (JsonNode *graph, AlgerSession *session)
+owner_in (JsonObject *holder)
 {
-  JsonObject *root = JSON_NODE_HOLDS_OBJECT (graph) ? json_node_get_object (graph) : NULL;
-  JsonNode *pipeline = root != NULL ? json_object_get_member (root, "pipeline") : NULL;
+  return owner_in_meta (holder != NULL ? json_object_get_member (holder, "meta") : NULL);
+}
+
+/* the same, for an object given as (checked) JSON text: only `meta` is parsed */
+static JsonNode *
+owner_in_text (const char *text, gsize length)
+{
+  gsize start = 0, span = 0;
+  g_autoptr(JsonNode) meta = NULL;
+
+  if (!alger_json_find_member (text, length, "meta", &start, &span))
+    return NULL;
+  meta = alger_json_parse_utf8 (text + start, span, NULL, NULL);
+  return owner_in_meta (meta);
+}
+
+/* from the graph as a tree, or else from its text (the 104 path never builds it) */
+static JsonNode *
+pipeline_owner (JsonNode *graph, const char *graph_text, AlgerSession *session)
+{
   JsonNode *owner = NULL;
 
-  if (pipeline != NULL && JSON_NODE_HOLDS_OBJECT (pipeline))
-    owner = owner_in (json_node_get_object (pipeline));
-  if (owner == NULL)
-    owner = owner_in (root);
+  if (graph != NULL) {
+    JsonObject *root = JSON_NODE_HOLDS_OBJECT (graph) ? json_node_get_object (graph) : NULL;
+    JsonNode *pipeline = root != NULL ? json_object_get_member (root, "pipeline") : NULL;
+
+    if (pipeline != NULL && JSON_NODE_HOLDS_OBJECT (pipeline))
+      owner = owner_in (json_node_get_object (pipeline));
+    if (owner == NULL)
+      owner = owner_in (root);
+  } else {
+    gsize length = strlen (graph_text), start = 0, span = 0;
+
+    if (alger_json_find_member (graph_text, length, "pipeline", &start, &span) &&
+        graph_text[start] == '{')
+      owner = owner_in_text (graph_text + start, span);
+    if (owner == NULL)
+      owner = owner_in_text (graph_text, length);
+  }
   if (owner == NULL)
     owner = who (alger_session_get_username (session), alger_session_get_username (session));
   return owner;
@@ -604,6 +634,7 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   const char *user_id = alger_session_get_user_id (session);
 
   g_return_if_fail (ALGER_IS_EXECUTIONS (self));
+  g_return_if_fail (graph != NULL || graph_text_in != NULL);
 
   if (!check_gates (self, session, request_id))
     return;
@@ -647,7 +678,7 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   state->execution = g_object_ref (execution);
   state->session = g_object_ref (session);
   state->request_id = request_id;
-  state->pipeline_owner = pipeline_owner (graph, session);
+  state->pipeline_owner = pipeline_owner (graph, graph_text, session);
   state->executed_by = who (user_id, user_id);
   state->started_mono = g_get_monotonic_time ();
   state->node_handler = g_signal_connect (execution, "node-finished",
@@ -665,7 +696,7 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   job = g_new0 (Job, 1);
   job->owner = self;
   job->execution = g_object_ref (execution);
-  job->graph = json_node_ref (graph);
+  job->graph = graph != NULL ? json_node_ref (graph) : NULL;
   job->graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : NULL;
   job->strategy = g_strdup (strategy);
   job->outputs_dir = g_strdup (self->config->outputs_dir);

@@ -24,8 +24,10 @@ AlgerExecutions *alger_executions_new (const AlgerConfig *config, AlgerStore *st
 
 /* start a run for the request `request_id` of `session`: checks the gates
  * (answering 399/398/397), records the execution, answers `success_type`
- * (203/204) and queues the graph to a worker.  graph_text: the graph as
- * received (nullable; read without building a tree, stored as is) */
+ * (203/204) and queues the graph to a worker.  Give the graph as a tree
+ * (`graph`, a stored pipeline) or as the text received (`graph_text`: a
+ * checked JSON object text, stored as is and read on the worker without a
+ * tree); at least one of them. */
 void alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 request_id,
                              gint64 success_type, JsonNode *graph, const char *graph_text,
                              const char *source, const char *pipeline_id, const char *strategy,

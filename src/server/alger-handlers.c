@@ -154,8 +154,8 @@ handle_login (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
 {
   RequestCtx *ctx = request_ctx_new (self, session, frame->id);
   gboolean bad_user = FALSE, bad_password = FALSE;
-  const char *username = get_string (frame->content, "username", &bad_user);
-  const char *password = get_string (frame->content, "password", &bad_password);
+  const char *username = get_string (alger_frame_get_content (frame), "username", &bad_user);
+  const char *password = get_string (alger_frame_get_content (frame), "password", &bad_password);
 
   ctx->text = g_strdup (username);
   alger_accounts_verify_async (self->accounts, username, password, NULL, login_done, ctx);
@@ -198,7 +198,7 @@ static void
 handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
 {
   gboolean wrong_type = FALSE;
-  const char *user_id = get_string (frame->content, "userId", &wrong_type);
+  const char *user_id = get_string (alger_frame_get_content (frame), "userId", &wrong_type);
   GString *details;
 
   if (wrong_type) {

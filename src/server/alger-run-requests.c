@@ -93,13 +93,24 @@ record_action (AlgerStore *store, AlgerSession *session, const char *action,
                                   NULL, NULL);
 }
 
+/* a top-level member of the frame's content, parsed on its own (NULL when absent):
+ * the 104 handler reads its few small members this way and never builds the graph */
+static JsonNode *
+content_member (AlgerFrame *frame, const char *name)
+{
+  const char *text = frame->content_text;
+  gsize start = 0, span = 0;
+
+  if (!alger_json_find_member (text, strlen (text), name, &start, &span))
+    return NULL;
+  /* the whole content was checked by alger_frame_parse() */
+  return alger_json_parse_utf8 (text + start, span, NULL, NULL);
+}
+
 /* strategy and params are common to 103 and 104; FALSE when a reply was sent */
 static gboolean
-read_run_options (Request *req, JsonObject *content, gint64 error_type)
+read_run_options (Request *req, JsonNode *strategy, JsonNode *params, gint64 error_type)
 {
-  JsonNode *strategy = json_object_get_member (content, "strategy");
-  JsonNode *params = json_object_get_member (content, "params");
-
   if (strategy != NULL && !JSON_NODE_HOLDS_NULL (strategy)) {
     if (!JSON_NODE_HOLDS_VALUE (strategy) ||
         json_node_get_value_type (strategy) != G_TYPE_STRING) {
@@ -149,7 +160,7 @@ handle_run_stored (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessi
 {
   g_autoptr(Request) req = request_new (self, store, session, frame);
   gboolean present = FALSE;
-  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
+  const char *pipeline_id = string_member (alger_frame_get_content (frame), "pipelineId", &present);
   char *args[2] = { NULL, NULL };
 
   if (pipeline_id == NULL || pipeline_id[0] == '\0') {
@@ -158,7 +169,8 @@ handle_run_stored (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessi
                                                 : "pipelineId is required");
     return;
   }
-  if (!read_run_options (req, frame->content, 303))
+  if (!read_run_options (req, json_object_get_member (alger_frame_get_content (frame), "strategy"),
+                         json_object_get_member (alger_frame_get_content (frame), "params"), 303))
     return;
   req->execution_id = g_strdup (pipeline_id); /* holds the pipeline id here */
   args[0] = req->execution_id;
@@ -171,30 +183,31 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
                   AlgerFrame *frame)
 {
   g_autoptr(Request) req = request_new (self, store, session, frame);
-  JsonNode *graph = json_object_get_member (frame->content, "graph");
-  gboolean present = FALSE;
-  const char *pipeline_id = string_member (frame->content, "pipelineId", &present);
+  const char *text = frame->content_text;
+  gsize start = 0, span = 0;
+  g_autoptr(JsonNode) id_node = content_member (frame, "pipelineId");
+  g_autoptr(JsonNode) strategy = content_member (frame, "strategy");
+  g_autoptr(JsonNode) params = content_member (frame, "params");
+  g_autofree char *graph_text = NULL;
+  const char *pipeline_id = NULL;
 
-  if (graph == NULL || !JSON_NODE_HOLDS_OBJECT (graph)) {
+  /* the graph stays text: validated and built on the run's worker thread */
+  if (!alger_json_find_member (text, strlen (text), "graph", &start, &span) || text[start] != '{') {
     reply_error (session, frame->id, 304, "graph definition missing");
     return;
   }
-  if (present && pipeline_id == NULL) {
-    reply_error (session, frame->id, 304, "pipelineId must be a string");
-    return;
+  if (id_node != NULL && !JSON_NODE_HOLDS_NULL (id_node)) {
+    if (!JSON_NODE_HOLDS_VALUE (id_node) || json_node_get_value_type (id_node) != G_TYPE_STRING) {
+      reply_error (session, frame->id, 304, "pipelineId must be a string");
+      return;
+    }
+    pipeline_id = json_node_get_string (id_node);
   }
-  if (!read_run_options (req, frame->content, 304))
+  if (!read_run_options (req, strategy, params, 304))
     return;
-  {
-    gsize start = 0, span = 0;
-    g_autofree char *text = NULL;
-    if (frame->content_text != NULL &&
-        alger_json_find_member (frame->content_text, strlen (frame->content_text), "graph",
-                                &start, &span))
-      text = g_strndup (frame->content_text + start, span);
-    alger_executions_start (self, session, frame->id, 204, graph, text, "payload", pipeline_id,
-                            req->strategy, req->params);
-  }
+  graph_text = g_strndup (text + start, span);
+  alger_executions_start (self, session, frame->id, 204, NULL, graph_text, "payload", pipeline_id,
+                          req->strategy, req->params);
 }
 
 static void
@@ -223,7 +236,7 @@ handle_stop (AlgerExecutions *self, AlgerStore *store, AlgerSession *session,
   g_autoptr(Request) req = request_new (self, store, session, frame);
   g_autoptr(JsonBuilder) details = json_builder_new ();
   gboolean present = FALSE;
-  const char *id = string_member (frame->content, "executionId", &present);
+  const char *id = string_member (alger_frame_get_content (frame), "executionId", &present);
   char *args[2] = { NULL, NULL };
   g_autofree char *by = NULL;
   g_autofree char *reply = NULL;
@@ -314,7 +327,7 @@ handle_output (AlgerExecutions *self, AlgerStore *store, AlgerSession *session,
   g_autoptr(Request) req = request_new (self, store, session, frame);
   g_autoptr(JsonBuilder) details = json_builder_new ();
   gboolean present = FALSE;
-  const char *id = string_member (frame->content, "executionId", &present);
+  const char *id = string_member (alger_frame_get_content (frame), "executionId", &present);
   char *args[2] = { NULL, NULL };
 
   if (id == NULL || id[0] == '\0') {

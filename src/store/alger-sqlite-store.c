@@ -592,7 +592,8 @@ deliver (GMainContext *ctx, Op **ops, guint n)
 
 static void op_scrub (AlgerSqliteStore *self, Op *op);
 
-static void
+/* runs the batch; returns how many ops (compacted at the front) await delivery */
+static guint
 process_batch (AlgerSqliteStore *self, GPtrArray *batch)
 {
   Op **ops = (Op **) batch->pdata;
@@ -617,8 +618,7 @@ process_batch (AlgerSqliteStore *self, GPtrArray *batch)
     }
     start = i + 1;
   }
-  deliver (self->main_ctx, ops, n_out);
-  g_ptr_array_set_size (batch, 0);
+  return n_out;
 }
 
 /* writer thread, between batches, after the checkpointer's PASSIVE pass over
@@ -641,6 +641,7 @@ writer_thread (gpointer data)
 
   for (;;) {
     guint64 last_seq;
+    guint n_out;
 
     g_mutex_lock (&self->lock);
     while (self->queue->len == 0 && !self->stopping)
@@ -662,16 +663,23 @@ writer_thread (gpointer data)
     g_mutex_unlock (&self->lock);
 
     last_seq = ((Op *) g_ptr_array_index (self->batch, self->batch->len - 1))->seq;
-    process_batch (self, self->batch);
-    if (g_atomic_int_compare_and_exchange (&self->ck_restart_wanted, 1, 0))
-      restart_wal (self);
+    n_out = process_batch (self, self->batch);
+
+    /* the counters first, so a done callback already sees them */
+    g_mutex_lock (&self->lock);
+    self->n_transactions = self->w_transactions;
+    self->n_failed = self->w_failed;
+    g_mutex_unlock (&self->lock);
+    deliver (self->main_ctx, (Op **) self->batch->pdata, n_out);
+    g_ptr_array_set_size (self->batch, 0);
 
     g_mutex_lock (&self->lock);
     self->n_completed = last_seq;
-    self->n_transactions = self->w_transactions;
-    self->n_failed = self->w_failed;
     g_cond_broadcast (&self->progress);
     g_mutex_unlock (&self->lock);
+
+    if (g_atomic_int_compare_and_exchange (&self->ck_restart_wanted, 1, 0))
+      restart_wal (self);
   }
   return NULL;
 }

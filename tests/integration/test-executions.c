@@ -286,6 +286,11 @@ static const ErrorCase error_cases[] = {
   { 104, "{\"graph\":null}", 304, "graph definition missing" },
   { 104, "{\"graph\":\"text\"}", 304, "graph definition missing" },
   { 104, "{\"graph\":{},\"strategy\":5}", 304, "strategy must be a string" },
+  { 104, "{\"graph\":{},\"pipelineId\":5}", 304, "pipelineId must be a string" },
+  { 104, "{\"graph\":{},\"params\":[1]}", 304, "params must be an object" },
+  /* members are found as a JSON reader sees them: escaped keys, the last duplicate */
+  { 104, "{\"graph\":{},\"gr\\u0061ph\":null}", 304, "graph definition missing" },
+  { 104, "{\"graph\":{},\"str\\u0061tegy\":[]}", 304, "strategy must be a string" },
   { 106, "{}", 306, "executionId is required" },
   { 106, "{\"executionId\":\"nope\"}", 306, "execution not found" },
   { 107, "{}", 307, "executionId is required" },
@@ -305,6 +310,51 @@ test_request_errors (Fixture *fx, gconstpointer data)
     g_assert_cmpstr (str (c, "error"), ==, error_cases[i].error);
   }
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from executions"), ==, 0);
+}
+
+/* a 104 read without building its graph on the main loop still credits the
+ * owner the dashboard wrote into it (`pipeline.meta.owner`, or a root `meta`),
+ * also when the keys arrive escaped */
+static void
+test_owner_from_graph (Fixture *fx, gconstpointer data)
+{
+#define TRACKED_NODE                                                                           \
+  "{\"id\":\"d\",\"data\":{\"kind\":\"dataset\",\"params\":{\"maxSamples\":2},\"trackOutput\":true}}"
+  static const struct {
+    const char *content;
+    const char *owner;
+  } cases[] = {
+    { "{\"gr\\u0061ph\":{\"pipeline\":{\"meta\":{\"owner\":{\"id\":\"alice\",\"label\":"
+      "\"Alice\"}},\"nodes\":[" TRACKED_NODE "],\"edges\":[]}},\"pipel\\u0069neId\":\"demo\"}",
+      "alice" },
+    { "{\"graph\":{\"meta\":{\"owner\":\"bob\"},\"nodes\":[" TRACKED_NODE "],\"edges\":[]}}",
+      "bob" },
+    { "{\"graph\":{\"nodes\":[" TRACKED_NODE "],\"edges\":[]}}", "admin" },
+  };
+#undef TRACKED_NODE
+  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *content = cases[i].content;
+    g_autofree char *id = NULL;
+    RunFrames rf = { 0 };
+    gint64 rid;
+
+    id = start_run (client, 104, content, &rid);
+    collect (client, rid, &rf);
+    g_assert_cmpint (rf.final_type, ==, 207);
+    run_frames_clear (&rf);
+    g_assert_cmpint (alger_test_db_int (fx->server,
+                                        "select count(*) from execution_events where "
+                                        "execution_id = '%s' and event_type = 'tracked-output' "
+                                        "and json_extract(payload, '$.pipelineOwner.id') = '%s'",
+                                        id, cases[i].owner),
+                     ==, 1);
+  }
+  /* a known pipeline id is kept (an unknown one would be stored as NULL) */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from executions where "
+                                                  "pipeline_id = 'demo'"),
+                   ==, 1);
 }
 
 static void
@@ -778,6 +828,7 @@ main (int argc, char **argv)
   ADD ("/alger/exec/stored/kahn", test_stored_run, kahn);
   ADD ("/alger/exec/stored/dfs", test_stored_run, dfs);
   ADD ("/alger/exec/errors", test_request_errors, plain);
+  ADD ("/alger/exec/owner-from-graph", test_owner_from_graph, plain);
   ADD ("/alger/exec/failure/validation", test_validation_failure, plain);
   ADD ("/alger/exec/failure/runtime", test_runtime_failure, plain);
   ADD ("/alger/exec/gate/busy", test_busy_gate, with_delay);

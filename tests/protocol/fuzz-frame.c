@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     __builtin_trap ();
   (void) alger_frame_peek_id ((const char *) data, size);
   if (frame != NULL) {
-    g_autofree char *content = alger_json_object_to_string (frame->content);
+    g_autofree char *content = alger_json_object_to_string (alger_frame_get_content (frame));
     g_autofree char *wire = alger_frame_serialize (frame->id, frame->request_id, frame->type,
                                                    content, NULL);
     g_autoptr(AlgerFrame) again = alger_frame_parse (wire, strlen (wire), NULL);

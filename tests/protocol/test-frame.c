@@ -234,8 +234,8 @@ test_parse_valid (gconstpointer user_data)
   g_assert_cmpint (frame->id, ==, c->id);
   g_assert_cmpint (frame->request_id, ==, c->request_id);
   g_assert_cmpint (frame->type, ==, c->type);
-  g_assert_nonnull (frame->content);
-  content = alger_json_object_to_string (frame->content);
+  g_assert_nonnull (alger_frame_get_content (frame));
+  content = alger_json_object_to_string (alger_frame_get_content (frame));
   g_assert_cmpstr (content, ==, c->content);
   g_assert_cmpint (alger_frame_peek_id (c->data, strlen (c->data)), ==, c->id);
 }
@@ -379,10 +379,10 @@ test_serialize_roundtrip (void)
     g_assert_cmpint (frame->id, ==, id);
     g_assert_cmpint (frame->request_id, ==, id + 1);
     g_assert_cmpint (frame->type, ==, 200 + (gint64) i);
-    g_assert_cmpstr (json_object_get_string_member (frame->content, "s"), ==, s);
-    g_assert_cmpint (json_object_get_int_member (frame->content, "n"), ==, -(gint64) i);
-    g_assert_cmpfloat (json_object_get_double_member (frame->content, "d"), ==, 0.1 * (double) i);
-    again = alger_json_object_to_string (frame->content);
+    g_assert_cmpstr (json_object_get_string_member (alger_frame_get_content (frame), "s"), ==, s);
+    g_assert_cmpint (json_object_get_int_member (alger_frame_get_content (frame), "n"), ==, -(gint64) i);
+    g_assert_cmpfloat (json_object_get_double_member (alger_frame_get_content (frame), "d"), ==, 0.1 * (double) i);
+    again = alger_json_object_to_string (alger_frame_get_content (frame));
     g_assert_cmpstr (again, ==, content);
 
     /* json-glib reads what we write */
@@ -695,7 +695,7 @@ check_any_input (const char *data, gsize length)
   gint64 peek = alger_frame_peek_id (data, length);
 
   if (frame != NULL) {
-    g_autofree char *content = alger_json_object_to_string (frame->content);
+    g_autofree char *content = alger_json_object_to_string (alger_frame_get_content (frame));
     g_autofree char *wire = NULL;
     g_autoptr(AlgerFrame) again = NULL;
     gsize wire_len = 0;
@@ -769,6 +769,85 @@ test_fuzz_mutations (void)
   }
 }
 
+/* alger_json_check_utf8() accepts exactly what alger_json_parse_utf8() reads,
+ * with the same error text and the root's type */
+static void
+assert_check_matches_parse (const char *data, gsize length)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GError) check_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonNodeType type = JSON_NODE_NULL;
+  gboolean ok;
+
+  if (!g_utf8_validate_len (data, length, NULL))
+    return;
+  node = alger_json_parse_utf8 (data, length, NULL, &parse_error);
+  ok = alger_json_check_utf8 (data, length, &type, &check_error);
+  if (node != NULL) {
+    g_assert_true (ok);
+    g_assert_no_error (check_error);
+    g_assert_cmpint (type, ==, json_node_get_node_type (node));
+  } else {
+    g_assert_false (ok);
+    g_assert_error (check_error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
+    g_assert_cmpstr (check_error->message, ==, parse_error->message);
+  }
+}
+
+static void
+test_check_matches_parse (void)
+{
+  static const char *const seeds[] = {
+    "{\"graph\":{\"nodes\":[{\"id\":\"n-1\",\"data\":{\"kind\":\"dataset\",\"params\":"
+    "{\"shape\":[6,64,64],\"seed\":7}}}],\"edges\":[]},\"strategy\":\"kahn\",\"p\":null}",
+    "[1,-0,2.5e-3,1E+2,true,false,null,\"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"]",
+    "{\"big\":123456789012345678901234567890,\"neg\":-9223372036854775808,\"s\":\"\\ud800x\"}",
+    " { \"a\" : [ { } , [ ] , \"\" ] } ",
+  };
+  static const char *const fixed[] = {
+    "", " ", "1e400", "-1e400", "1e-400", "0", "-0", "01", "1.", ".5", "+1", "nul", "truex", "\"\\u0000\"",
+    "\"\\x\"", "\"\x01\"", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{1:2}", "[", "]", "\"abc", "\"\\u12\"",
+  };
+  g_autofree char *dag = NULL;
+  g_autofree char *dag_path = NULL;
+  guint iterations = g_test_slow () ? 200000 : 20000;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
+    assert_check_matches_parse (fixed[i], strlen (fixed[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    assert_check_matches_parse (seeds[i], strlen (seeds[i]));
+  dag_path = g_build_filename (g_getenv ("ALGER_SHARED_DIR") != NULL ? g_getenv ("ALGER_SHARED_DIR")
+                                                                       : "../shared",
+                               "fixtures", "test_DAG.json", NULL);
+  if (g_file_get_contents (dag_path, &dag, NULL, NULL))
+    assert_check_matches_parse (dag, strlen (dag));
+
+  for (guint i = 0; i < iterations; i++) {
+    const char *seed = seeds[i % G_N_ELEMENTS (seeds)];
+    g_autoptr(GString) s = g_string_new (seed);
+    guint n_mutations = (guint) g_test_rand_int_range (1, 4);
+
+    for (guint m = 0; m < n_mutations && s->len > 0; m++) {
+      gsize at = (gsize) g_test_rand_int_range (0, (gint32) s->len);
+      switch (g_test_rand_int_range (0, 4)) {
+      case 0:
+        s->str[at] = (char) g_test_rand_int_range (1, 128);
+        break;
+      case 1:
+        g_string_truncate (s, at);
+        break;
+      case 2:
+        g_string_erase (s, (gssize) at, 1);
+        break;
+      default:
+        g_string_insert_c (s, (gssize) at, "\"\\{}[]:,0-e.u"[g_test_rand_int_range (0, 13)]);
+      }
+    }
+    assert_check_matches_parse (s->str, s->len);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -793,6 +872,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/audit-payload", test_audit_payload);
   g_test_add_func ("/alger/frame/fuzz/random", test_fuzz_random);
   g_test_add_func ("/alger/frame/fuzz/mutations", test_fuzz_mutations);
+  g_test_add_func ("/alger/frame/json/check-matches-parse", test_check_matches_parse);
 
   return g_test_run ();
 }

@@ -21,6 +21,11 @@ static const SpanCase cases[] = {
   { "{\"a\":{\"graph\":{}}}", "graph", NULL },
   { "{}", "graph", NULL },
   { "[{\"graph\":1}]", "graph", NULL },
+  /* escaped keys are the names the parser sees */
+  { "{\"gr\\u0061ph\":{\"esc\":1}}", "graph", "{\"esc\":1}" },
+  { "{\"graph\":1,\"gr\\u0061ph\":2}", "graph", "2" },
+  { "{\"gr\\\"aph\":1}", "graph", NULL },
+  { "{\"a\\\\\":1,\"graph\":3}", "graph", "3" },
 };
 
 static void
