@@ -947,11 +947,21 @@ alger_json_append_node (GString *out, JsonNode *node)
 const char *
 alger_json_text_skip_string (const char *p, const char *end)
 {
-  for (p++; p < end; p++) {
-    if (*p == '\\')
-      p++;
-    else if (*p == '"')
-      return p + 1;
+  const char *open = p;
+
+  /* memchr to each quote; it closes the string unless an odd run of
+   * backslashes escapes it */
+  for (p++; p < end;) {
+    const char *q = memchr (p, '"', (gsize) (end - p));
+    const char *b;
+
+    if (q == NULL)
+      return NULL;
+    for (b = q; b - 1 > open && b[-1] == '\\'; b--)
+      ;
+    if ((q - b) % 2 == 0)
+      return q + 1;
+    p = q + 1;
   }
   return NULL;
 }
@@ -1000,32 +1010,35 @@ alger_json_text_skip_ws (const char *p, const char *end)
 }
 
 gboolean
-alger_json_find_member (const char *text, gsize length, const char *name, gsize *start,
-                        gsize *span)
+alger_json_find_members (const char *text, gsize length, const char *const *names, gsize n_names,
+                         gsize *starts, gsize *spans)
 {
   const char *end = text + length;
   const char *p = alger_json_text_skip_ws (text, end);
-  gsize name_len = strlen (name);
+  gboolean any = FALSE;
 
-  g_return_val_if_fail (text != NULL && name != NULL, FALSE);
+  g_return_val_if_fail (text != NULL && names != NULL, FALSE);
 
+  for (gsize i = 0; i < n_names; i++)
+    starts[i] = spans[i] = 0;
   if (p >= end || *p != '{')
     return FALSE;
   p = alger_json_text_skip_ws (p + 1, end);
   while (p < end && *p == '"') {
     const char *key = p + 1;
     const char *after = alger_json_text_skip_string (p, end);
-    gboolean match;
+    gsize key_len;
+    g_autoptr(JsonNode) decoded = NULL;
     const char *value;
 
     if (after == NULL)
       return FALSE;
-    if (memchr (key, '\\', (gsize) (after - 1 - key)) == NULL) {
-      match = (gsize) (after - 1 - key) == name_len && memcmp (key, name, name_len) == 0;
-    } else {
+    key_len = (gsize) (after - 1 - key);
+    if (memchr (key, '\\', key_len) != NULL) {
       /* an escaped key ("gr\u0061ph") is the name the parser would see */
-      g_autoptr(JsonNode) decoded = alger_json_parse_utf8 (p, (gsize) (after - p), NULL, NULL);
-      match = decoded != NULL && g_strcmp0 (json_node_get_string (decoded), name) == 0;
+      decoded = alger_json_parse_utf8 (p, (gsize) (after - p), NULL, NULL);
+      key = decoded != NULL ? json_node_get_string (decoded) : "";
+      key_len = strlen (key);
     }
     p = alger_json_text_skip_ws (after, end);
     if (p >= end || *p != ':')
@@ -1034,10 +1047,13 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
     p = alger_json_text_skip_value (value, end);
     if (p == NULL)
       return FALSE;
-    if (match) {
-      *start = (gsize) (value - text);
-      *span = (gsize) (p - value);
-      /* a later duplicate wins, as in the parser */
+    for (gsize i = 0; i < n_names; i++) {
+      if (strlen (names[i]) == key_len && memcmp (key, names[i], key_len) == 0) {
+        /* a later duplicate wins, as in the parser */
+        starts[i] = (gsize) (value - text);
+        spans[i] = (gsize) (p - value);
+        any = TRUE;
+      }
     }
     p = alger_json_text_skip_ws (p, end);
     if (p < end && *p == ',')
@@ -1045,5 +1061,12 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
     else
       break;
   }
-  return *span > 0;
+  return any;
+}
+
+gboolean
+alger_json_find_member (const char *text, gsize length, const char *name, gsize *start,
+                        gsize *span)
+{
+  return alger_json_find_members (text, length, &name, 1, start, span);
 }

@@ -45,6 +45,11 @@ void alger_json_append_node (GString *out, JsonNode *node);
 gboolean alger_json_find_member (const char *text, gsize length, const char *name,
                                  gsize *start, gsize *span);
 
+/* the same for several names in one pass: starts[i]/spans[i] for names[i] (span 0:
+ * absent). TRUE when any was found. */
+gboolean alger_json_find_members (const char *text, gsize length, const char *const *names,
+                                  gsize n_names, gsize *starts, gsize *spans);
+
 /* Lexical steps over JSON text known to be valid, for scanners that must not build
  * nodes: each returns the position just after what it skipped, or NULL when the text
  * ends first. skip_string expects p at the opening quote; skip_value expects p at the

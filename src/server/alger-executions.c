@@ -576,13 +576,18 @@ pipeline_owner (JsonNode *graph, const char *graph_text, AlgerSession *session)
     if (owner == NULL)
       owner = owner_in (root);
   } else {
-    gsize length = strlen (graph_text), start = 0, span = 0;
+    /* one pass over the graph for both places the owner may be */
+    static const char *const names[] = { "pipeline", "meta" };
+    gsize starts[2], spans[2];
 
-    if (alger_json_find_member (graph_text, length, "pipeline", &start, &span) &&
-        graph_text[start] == '{')
-      owner = owner_in_text (graph_text + start, span);
-    if (owner == NULL)
-      owner = owner_in_text (graph_text, length);
+    alger_json_find_members (graph_text, strlen (graph_text), names, 2, starts, spans);
+    if (spans[0] > 0 && graph_text[starts[0]] == '{')
+      owner = owner_in_text (graph_text + starts[0], spans[0]);
+    if (owner == NULL && spans[1] > 0) {
+      g_autoptr(JsonNode) meta = alger_json_parse_utf8 (graph_text + starts[1], spans[1], NULL, NULL);
+
+      owner = owner_in_meta (meta);
+    }
   }
   if (owner == NULL)
     owner = who (alger_session_get_username (session), alger_session_get_username (session));

@@ -93,18 +93,11 @@ record_action (AlgerStore *store, AlgerSession *session, const char *action,
                                   NULL, NULL);
 }
 
-/* a top-level member of the frame's content, parsed on its own (NULL when absent):
- * the 104 handler reads its few small members this way and never builds the graph */
+/* a member span of the (checked) content text, parsed on its own; NULL when absent */
 static JsonNode *
-content_member (AlgerFrame *frame, const char *name)
+parse_span (const char *text, gsize start, gsize span)
 {
-  const char *text = frame->content_text;
-  gsize start = 0, span = 0;
-
-  if (!alger_json_find_member (text, strlen (text), name, &start, &span))
-    return NULL;
-  /* the whole content was checked by alger_frame_parse() */
-  return alger_json_parse_utf8 (text + start, span, NULL, NULL);
+  return span > 0 ? alger_json_parse_utf8 (text + start, span, NULL, NULL) : NULL;
 }
 
 /* strategy and params are common to 103 and 104; FALSE when a reply was sent */
@@ -183,19 +176,25 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
                   AlgerFrame *frame)
 {
   g_autoptr(Request) req = request_new (self, store, session, frame);
+  /* the graph stays text: validated and built on the run's worker thread;
+   * the small members are found in one pass and parsed on their own */
+  static const char *const names[] = { "graph", "pipelineId", "strategy", "params" };
   const char *text = frame->content_text;
-  gsize start = 0, span = 0;
-  g_autoptr(JsonNode) id_node = content_member (frame, "pipelineId");
-  g_autoptr(JsonNode) strategy = content_member (frame, "strategy");
-  g_autoptr(JsonNode) params = content_member (frame, "params");
+  gsize starts[G_N_ELEMENTS (names)], spans[G_N_ELEMENTS (names)];
+  g_autoptr(JsonNode) id_node = NULL;
+  g_autoptr(JsonNode) strategy = NULL;
+  g_autoptr(JsonNode) params = NULL;
   g_autofree char *graph_text = NULL;
   const char *pipeline_id = NULL;
 
-  /* the graph stays text: validated and built on the run's worker thread */
-  if (!alger_json_find_member (text, strlen (text), "graph", &start, &span) || text[start] != '{') {
+  alger_json_find_members (text, strlen (text), names, G_N_ELEMENTS (names), starts, spans);
+  if (spans[0] == 0 || text[starts[0]] != '{') {
     reply_error (session, frame->id, 304, "graph definition missing");
     return;
   }
+  id_node = parse_span (text, starts[1], spans[1]);
+  strategy = parse_span (text, starts[2], spans[2]);
+  params = parse_span (text, starts[3], spans[3]);
   if (id_node != NULL && !JSON_NODE_HOLDS_NULL (id_node)) {
     if (!JSON_NODE_HOLDS_VALUE (id_node) || json_node_get_value_type (id_node) != G_TYPE_STRING) {
       reply_error (session, frame->id, 304, "pipelineId must be a string");
@@ -205,7 +204,7 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
   }
   if (!read_run_options (req, strategy, params, 304))
     return;
-  graph_text = g_strndup (text + start, span);
+  graph_text = g_strndup (text + starts[0], spans[0]);
   alger_executions_start (self, session, frame->id, 204, NULL, graph_text, "payload", pipeline_id,
                           req->strategy, req->params);
 }

@@ -128,11 +128,40 @@ alger_redact_json_node_full (JsonNode *node, AlgerRedactLevel level)
   return redact_node (node, level);
 }
 
+/* the passwords-only pre-check, the one on every stored text: strcspn (SIMD
+ * in glibc) to each '%', '\\' or 's'; "password" is caught at its first 's' */
+static gboolean
+may_hold_password (const char *text)
+{
+  const char *p = text;
+
+  for (;;) {
+    p += strcspn (p, "%\\sS");
+    switch (*p) {
+    case '\0':
+      return FALSE;
+    case '%':
+      return TRUE; /* a percent-encoded key in a non-JSON fallback */
+    case '\\':
+      if (p[1] == 'u')
+        return TRUE; /* "p\u0061ssword" is "password" to a JSON parser */
+      p++;
+      break;
+    default:
+      if (p - text >= 2 && g_ascii_strncasecmp (p - 2, "password", 8) == 0)
+        return TRUE;
+      p++;
+    }
+  }
+}
+
 gboolean
 alger_redact_text_may_need (const char *text, AlgerRedactLevel level)
 {
   if (text == NULL)
     return FALSE;
+  if (level == ALGER_REDACT_PASSWORDS)
+    return may_hold_password (text);
   for (const char *p = text; *p != '\0'; p++) {
     switch (*p) {
     case '%':

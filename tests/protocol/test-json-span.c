@@ -26,6 +26,10 @@ static const SpanCase cases[] = {
   { "{\"graph\":1,\"gr\\u0061ph\":2}", "graph", "2" },
   { "{\"gr\\\"aph\":1}", "graph", NULL },
   { "{\"a\\\\\":1,\"graph\":3}", "graph", "3" },
+  /* backslash runs before a quote: even closes the string, odd escapes it */
+  { "{\"s\":\"x\\\\\\\\\",\"graph\":4}", "graph", "4" },
+  { "{\"s\":\"x\\\\\\\"\\\\\",\"graph\":5}", "graph", "5" },
+  { "{\"s\":\"\\\"graph\\\":9\",\"graph\":6}", "graph", "6" },
 };
 
 static void
@@ -44,10 +48,47 @@ test_span (gconstpointer data)
   g_assert_cmpint (memcmp (tc->text + start, tc->want, span), ==, 0);
 }
 
+/* several names in one pass agree with one name at a time */
+static void
+test_members (void)
+{
+  static const char *const names[] = { "graph", "strategy", "params", "missing", "s" };
+  gsize starts[G_N_ELEMENTS (names)], spans[G_N_ELEMENTS (names)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *text = cases[i].text;
+    gboolean any = alger_json_find_members (text, strlen (text), names, G_N_ELEMENTS (names),
+                                            starts, spans);
+    gboolean any_one = FALSE;
+
+    for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
+      gsize start = 0, span = 0;
+      gboolean found = alger_json_find_member (text, strlen (text), names[n], &start, &span);
+
+      any_one = any_one || found;
+      g_assert_cmpuint (spans[n], ==, found ? span : 0);
+      if (found)
+        g_assert_cmpuint (starts[n], ==, start);
+    }
+    g_assert_cmpint (any, ==, any_one);
+  }
+  {
+    const char *text = "{\"params\":{\"a\":[1,\"]\"]},\"graph\":{\"n\":1},\"strategy\":\"dfs\"}";
+
+    g_assert_true (alger_json_find_members (text, strlen (text), names, G_N_ELEMENTS (names),
+                                            starts, spans));
+    g_assert_cmpint (strncmp (text + starts[0], "{\"n\":1}", spans[0]), ==, 0);
+    g_assert_cmpint (strncmp (text + starts[1], "\"dfs\"", spans[1]), ==, 0);
+    g_assert_cmpint (strncmp (text + starts[2], "{\"a\":[1,\"]\"]}", spans[2]), ==, 0);
+    g_assert_cmpuint (spans[3], ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/alger/json/find-members", test_members);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *path = g_strdup_printf ("/alger/json/find-member/%u", i);
     g_test_add_data_func (path, &cases[i], test_span);

@@ -142,6 +142,36 @@ add_cases (const char *prefix, const Case *cases, guint n, GTestDataFunc func)
   }
 }
 
+/* the first pre-check, byte by byte: the fast one must agree with it */
+static gboolean
+may_need_reference (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '%' || (*p == '\\' && p[1] == 'u'))
+      return TRUE;
+    if ((*p == 'p' || *p == 'P') && g_ascii_strncasecmp (p, "password", 8) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+test_may_need_random (void)
+{
+  static const char *const pieces[] = { "pass", "word", "PASS", "WoRd", "p", "a", "s", "S", "ss",
+                                        "\\", "u", "%", "\"", ":", "x", "pa", "ssword", "\\u" };
+
+  for (guint i = 0; i < 200000; i++) {
+    g_autoptr(GString) s = g_string_new (NULL);
+    guint n = (guint) g_test_rand_int_range (0, 12);
+
+    for (guint k = 0; k < n; k++)
+      g_string_append (s, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+    g_assert_cmpint (alger_redact_text_may_need (s->str, ALGER_REDACT_PASSWORDS), ==,
+                     may_need_reference (s->str));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -153,5 +183,6 @@ main (int argc, char **argv)
   add_cases ("/alger/redact/query", query_cases, G_N_ELEMENTS (query_cases), test_query);
   g_test_add_func ("/alger/redact/node", test_node);
   g_test_add_func ("/alger/redact/may-need", test_may_need);
+  g_test_add_func ("/alger/redact/may-need/random", test_may_need_random);
   return g_test_run ();
 }
