@@ -153,6 +153,12 @@ test_refusal (Fixture *fx, gconstpointer data)
   g_assert_null (strstr (path, "password=wrong"));
 }
 
+static gboolean
+has_error_log (gpointer data)
+{
+  return alger_test_db_int (data, "select count(*) from error_logs") > 0;
+}
+
 static void
 test_refusal_other_subprotocol (Fixture *fx, gconstpointer data)
 {
@@ -167,6 +173,8 @@ test_refusal_other_subprotocol (Fixture *fx, gconstpointer data)
     g_assert_cmpuint (alger_test_client_wait_closed (client), ==, 4406);
   else
     g_assert_nonnull (error);
+  /* no frame follows a refused handshake to wait on: the row lands on its own */
+  g_assert_true (alger_test_wait_until (has_error_log, fx->server, 10000));
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from error_logs"), ==, 1);
 }
 
