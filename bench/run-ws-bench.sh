@@ -59,7 +59,7 @@ cleanup() {
     wait "$p" 2>/dev/null
   done
   PIDS=()
-  rm -rf "$TMP"
+  rm -rf "$TMP" "${RUNS_STATE:-}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -243,8 +243,9 @@ if [ -x "$ALGERD" ]; then
   # executions: closed-loop 104 runs of the sample pipeline, max concurrency = cores
   CORES=$(nproc)
   RPORT=$(free_port) || { echo "run-ws-bench: no free port" >&2; exit 1; }
-  mkdir -p "$TMP/runs-state"
-  "$ALGERD" --port "$RPORT" --host 127.0.0.1 --state-dir "$TMP/runs-state" --bus=none \
+  # RUNS_STATE_PARENT: where the runs' state dir (database, tracked files) goes
+  RUNS_STATE=$(mktemp -d "${RUNS_STATE_PARENT:-$TMP}/alger-runs-state.XXXXXX")
+  "$ALGERD" --port "$RPORT" --host 127.0.0.1 --state-dir "$RUNS_STATE" --bus=none \
     --http-port 0 --max-concurrent "$CORES" --workers "$CORES" \
     >"$TMP/runs.out" 2>"$TMP/runs.err" &
   RPID=$!
