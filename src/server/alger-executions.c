@@ -97,6 +97,7 @@ typedef struct {
   AlgerExecutions *owner;
   char *execution_id;
   JsonNode *summary;  /* on success */
+  char *summary_text; /* the summary as compact JSON, made on the worker */
   GError *error;      /* on failure or cancellation */
   double duration_ms;
   char *output_file;  /* written by the worker, nullable */
@@ -144,6 +145,7 @@ end_msg_free (EndMsg *msg)
 {
   g_free (msg->execution_id);
   g_clear_pointer (&msg->summary, json_node_unref);
+  g_free (msg->summary_text);
   g_clear_error (&msg->error);
   g_free (msg->output_file);
   g_free (msg);
@@ -256,32 +258,20 @@ deliver_end (gpointer data)
 
   json_object_set_string_member (final, "executionId", msg->execution_id);
   if (status == ALGER_EXECUTION_FINISHED) {
-    g_autoptr(JsonBuilder) b = json_builder_new ();
     g_autofree char *summary_payload = NULL;
-    JsonObject *summary = json_node_get_object (msg->summary);
+    g_autofree char *owner = alger_json_to_string (state->pipeline_owner);
+    g_autofree char *by = alger_json_to_string (state->executed_by);
+    const char *text = msg->summary_text;
+    gsize len = strlen (text);
 
-    output_content = alger_json_to_string (msg->summary);
+    /* the summary event carries who owned and who ran the pipeline: the
+     * summary object's text with two more members, no tree copied */
+    g_assert (len >= 2 && text[len - 1] == '}');
+    summary_payload = g_strdup_printf ("%.*s%s\"pipelineOwner\":%s,\"executedBy\":%s}",
+                                       (int) (len - 1), text, len > 2 ? "," : "", owner, by);
+    output_content = g_strdup (text);
     json_object_set_string_member (final, "status", "success");
-    json_object_set_member (final, "summary", json_node_copy (msg->summary));
-
-    /* the summary event carries who owned and who ran the pipeline */
-    json_builder_begin_object (b);
-    {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
-      json_object_iter_init (&iter, summary);
-      while (json_object_iter_next (&iter, &name, &member)) {
-        json_builder_set_member_name (b, name);
-        json_builder_add_value (b, json_node_copy (member));
-      }
-    }
-    json_builder_set_member_name (b, "pipelineOwner");
-    json_builder_add_value (b, json_node_copy (state->pipeline_owner));
-    json_builder_set_member_name (b, "executedBy");
-    json_builder_add_value (b, json_node_copy (state->executed_by));
-    json_builder_end_object (b);
-    summary_payload = builder_string (b);
+    json_object_set_member (final, "summary", g_steal_pointer (&msg->summary));
     alger_store_update_execution (self->store, msg->execution_id, status_name, msg->output_file,
                                   output_content, TRUE, NULL, NULL);
     status_description = g_strdup_printf ("Execution status updated to '%s'", status_name);
@@ -454,6 +444,9 @@ worker_run (gpointer data, gpointer pool_data)
                                      cancellable, &msg->error);
   if (msg->summary == NULL && msg->error == NULL)
     g_set_error_literal (&msg->error, ALGER_ERROR, ALGER_ERROR_FAILED, "run failed");
+  /* serialized here, not on the main loop (a 10,000-node order is large) */
+  if (msg->summary != NULL)
+    msg->summary_text = alger_json_to_string (msg->summary);
   msg->duration_ms = (double) (g_get_monotonic_time () - start) / 1000.0;
   msg->output_file = write_output_file (job, msg->summary, msg->error);
   g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_end, msg,

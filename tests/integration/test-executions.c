@@ -209,10 +209,19 @@ test_dashboard_run (Fixture *fx, gconstpointer data)
                                                   "'status'",
                                       id),
                    ==, 2);
-  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from execution_events where "
-                                                  "execution_id = '%s' and event_type = "
-                                                  "'summary'",
-                                      id),
+  /* the summary event: the summary's members, then who owned and who ran it */
+  g_assert_cmpint (alger_test_db_int (fx->server,
+                                      "select count(*) from execution_events where "
+                                      "execution_id = '%s' and event_type = 'summary' and "
+                                      "json_valid(payload) and "
+                                      "json_extract(payload, '$.order[6]') = 'n-1007' and "
+                                      "json_extract(payload, '$.pipelineOwner.id') = 'admin' and "
+                                      "json_extract(payload, '$.executedBy.id') = "
+                                      "(select id from users where username = 'admin') and "
+                                      "json_extract(payload, '$.order') = "
+                                      "json_extract((select output_content from executions "
+                                      "where id = '%s'), '$.order')",
+                                      id, id),
                    ==, 1);
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from user_actions where "
                                                   "action = 'execute_pipeline' and "
