@@ -81,7 +81,6 @@ static char *
 read_string (Reader *r)
 {
   const char *s = r->p;
-  g_autoptr(GString) buf = NULL;
 
   /* fast path: no escapes */
   while (r->p < r->end) {
@@ -104,81 +103,96 @@ read_string (Reader *r)
     return NULL;
   }
 
-  /* check_only: the same checks, appending to a scratch string that is
-   * cut back at every run so it stays small */
-  buf = g_string_sized_new (r->check_only ? 64 : (gsize) (r->p - s) + 16);
-  if (!r->check_only)
-    g_string_append_len (buf, s, r->p - s);
-  while (r->p < r->end) {
-    guchar c = (guchar) *r->p;
-    if (c == '"') {
-      r->p++;
-      return r->check_only ? CHECKED : g_string_free (g_steal_pointer (&buf), FALSE);
+  /* escapes: the unescaped text is never longer than the raw one, so it goes
+   * into one buffer sized from the closing quote (found by memchr); when
+   * there is none, the loop below still reports the right error.  check_only
+   * writes nothing. */
+  {
+    const char *close = alger_json_text_skip_string (s - 1, r->end);
+    gsize cap = close != NULL ? (gsize) (close - s) : (gsize) (r->end - s);
+    g_autofree char *out = r->check_only ? NULL : g_malloc (cap + 1);
+    char *o = out;
+
+    if (o != NULL) {
+      memcpy (o, s, (gsize) (r->p - s));
+      o += r->p - s;
     }
-    if (r->check_only && buf->len > 32)
-      g_string_truncate (buf, 0);
-    if (c < 0x20) {
-      fail (r, "control character in string");
-      return NULL;
-    }
-    if (c != '\\') {
-      const char *run = r->p;
-      while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (guchar) *r->p >= 0x20)
+    while (r->p < r->end) {
+      guchar c = (guchar) *r->p;
+
+      if (c == '"') {
         r->p++;
-      if (!r->check_only)
-        g_string_append_len (buf, run, r->p - run);
-      continue;
-    }
-    r->p++;
-    if (r->p >= r->end)
-      break;
-    c = (guchar) *r->p++;
-    switch (c) {
-    case '"': g_string_append_c (buf, '"'); break;
-    case '\\': g_string_append_c (buf, '\\'); break;
-    case '/': g_string_append_c (buf, '/'); break;
-    case 'b': g_string_append_c (buf, '\b'); break;
-    case 'f': g_string_append_c (buf, '\f'); break;
-    case 'n': g_string_append_c (buf, '\n'); break;
-    case 'r': g_string_append_c (buf, '\r'); break;
-    case 't': g_string_append_c (buf, '\t'); break;
-    case 'u': {
-      gunichar u = 0;
-      if (!read_hex4 (r, &u))
-        return NULL;
-      if (u == 0) {
-        fail (r, "\\u0000 is not supported in strings");
+        if (o == NULL)
+          return CHECKED;
+        *o = '\0';
+        return g_steal_pointer (&out);
+      }
+      if (c < 0x20) {
+        fail (r, "control character in string");
         return NULL;
       }
-      if (u >= 0xD800 && u <= 0xDBFF) {
-        gunichar lo = 0;
-        const char *save = r->p;
-        if (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u') {
-          r->p += 2;
-          if (!read_hex4 (r, &lo))
-            return NULL;
-          if (lo >= 0xDC00 && lo <= 0xDFFF)
-            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-          else {
-            u = 0xFFFD; /* lone high surrogate; re-read the next escape on its own */
-            r->p = save;
+      if (c != '\\') {
+        if (o != NULL)
+          *o++ = (char) c;
+        r->p++;
+        continue;
+      }
+      r->p++;
+      if (r->p >= r->end)
+        break;
+      c = (guchar) *r->p++;
+      switch (c) {
+      case '"': c = '"'; break;
+      case '\\': c = '\\'; break;
+      case '/': c = '/'; break;
+      case 'b': c = '\b'; break;
+      case 'f': c = '\f'; break;
+      case 'n': c = '\n'; break;
+      case 'r': c = '\r'; break;
+      case 't': c = '\t'; break;
+      case 'u': {
+        gunichar u = 0;
+        if (!read_hex4 (r, &u))
+          return NULL;
+        if (u == 0) {
+          fail (r, "\\u0000 is not supported in strings");
+          return NULL;
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          gunichar lo = 0;
+          const char *save = r->p;
+          if (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u') {
+            r->p += 2;
+            if (!read_hex4 (r, &lo))
+              return NULL;
+            if (lo >= 0xDC00 && lo <= 0xDFFF)
+              u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            else {
+              u = 0xFFFD; /* lone high surrogate; re-read the next escape on its own */
+              r->p = save;
+            }
+          } else {
+            u = 0xFFFD;
           }
-        } else {
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
           u = 0xFFFD;
         }
-      } else if (u >= 0xDC00 && u <= 0xDFFF) {
-        u = 0xFFFD;
+        /* \uXXXX is 6 bytes for at most 3 of UTF-8 (U+FFFD too); a pair is
+         * 12 for 4: the buffer is always large enough */
+        if (o != NULL)
+          o += g_unichar_to_utf8 (u, o);
+        continue;
       }
-      g_string_append_unichar (buf, u);
-      break;
+      default:
+        fail (r, "bad escape in string");
+        return NULL;
+      }
+      if (o != NULL)
+        *o++ = (char) c;
     }
-    default:
-      fail (r, "bad escape in string");
-      return NULL;
-    }
+    fail (r, "unterminated string");
+    return NULL;
   }
-  fail (r, "unterminated string");
-  return NULL;
 }
 
 static JsonNode *
