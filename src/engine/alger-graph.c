@@ -1169,33 +1169,6 @@ is_scalar_stop (guchar c)
 #define STR_SCAN_SSE2 1
 #endif
 
-/* the first byte of [p, end) that ends a plain run inside a string (see
- * is_str_stop), or @end; sixteen bytes at a time where sixteen remain */
-static inline const guchar *
-str_stop (const guchar *p, const guchar *end)
-{
-#ifdef STR_SCAN_SSE2
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i space = _mm_set1_epi8 (0x20);
-
-  while (end - p >= 16) {
-    __m128i v = _mm_loadu_si128 ((const __m128i *) p);
-    /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
-    __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
-                                              _mm_cmpeq_epi8 (v, bslash)),
-                                _mm_cmplt_epi8 (v, space));
-    int mask = _mm_movemask_epi8 (hit);
-    if (mask != 0)
-      return p + __builtin_ctz ((unsigned) mask);
-    p += 16;
-  }
-#endif
-  while (p < end && !is_str_stop (*p))
-    p++;
-  return p;
-}
-
 /* the first '"' or '\\' of [p, end), or @end (text already checked) */
 static inline const char *
 quote_or_backslash (const char *p, const char *end)
@@ -1275,7 +1248,7 @@ check_string_slow (Text *t)
   gboolean high = FALSE;
 
   for (;;) {
-    p = str_stop (p, end);
+    p = alger_json_text_plain_end (p, end);
     if (p >= end)
       return text_fail (t, (const char *) p, "unterminated string");
     if (*p == '"')

@@ -98,6 +98,15 @@ utf8_validate_allow_nul (const char *data, gsize length)
   const char *p = data;
   const char *end = data + length;
 
+  /* an ASCII prefix (NUL included) is valid as it is: skip it sixteen bytes
+   * at a time, then check the rest byte by byte */
+#ifdef __SSE2__
+  while (end - p >= 16 &&
+         _mm_movemask_epi8 (_mm_loadu_si128 ((const __m128i *) (const void *) p)) == 0)
+    p += 16;
+#endif
+  while (p < end && (guchar) *p < 0x80)
+    p++;
   while (p < end) {
     const char *nul = memchr (p, '\0', (gsize) (end - p));
     const char *stop = nul != NULL ? nul : end;

@@ -84,7 +84,12 @@ read_string (Reader *r)
 
   /* fast path: no escapes */
   while (r->p < r->end) {
-    guchar c = (guchar) *r->p;
+    guchar c;
+
+    r->p = (const char *) alger_json_text_plain_end ((const guchar *) r->p, (const guchar *) r->end);
+    if (r->p >= r->end)
+      break;
+    c = (guchar) *r->p;
     if (c == '"') {
       char *result = r->check_only ? CHECKED : g_strndup (s, (gsize) (r->p - s));
       r->p++;
@@ -132,9 +137,18 @@ read_string (Reader *r)
         return NULL;
       }
       if (c != '\\') {
-        if (o != NULL)
-          *o++ = (char) c;
-        r->p++;
+        /* a plain run up to the next quote, escape or control byte */
+        const char *run = r->p;
+
+        r->p = (const char *) alger_json_text_plain_end ((const guchar *) r->p + 1,
+                                                          (const guchar *) r->end);
+        while (r->p < r->end && (guchar) *r->p >= 0x80) /* UTF-8 is checked: plain */
+          r->p = (const char *) alger_json_text_plain_end ((const guchar *) r->p + 1,
+                                                            (const guchar *) r->end);
+        if (o != NULL) {
+          memcpy (o, run, (gsize) (r->p - run));
+          o += r->p - run;
+        }
         continue;
       }
       r->p++;

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 G_BEGIN_DECLS
 
@@ -57,6 +60,34 @@ gboolean alger_json_find_members (const char *text, gsize length, const char *co
 const char *alger_json_text_skip_ws (const char *p, const char *end);
 const char *alger_json_text_skip_string (const char *p, const char *end);
 const char *alger_json_text_skip_value (const char *p, const char *end);
+
+/* The first byte of [p, end) that ends a plain run inside a JSON string: '"', '\\',
+ * a control character (< 0x20) or a non-ASCII byte (>= 0x80, for readers that check
+ * UTF-8 there); @end when there is none. Sixteen bytes at a time with SSE2. */
+static inline const guchar *
+alger_json_text_plain_end (const guchar *p, const guchar *end)
+{
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i bslash = _mm_set1_epi8 ('\\');
+  const __m128i space = _mm_set1_epi8 (0x20);
+
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+    /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+    __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
+                                              _mm_cmpeq_epi8 (v, bslash)),
+                                _mm_cmplt_epi8 (v, space));
+    int mask = _mm_movemask_epi8 (hit);
+    if (mask != 0)
+      return p + __builtin_ctz ((unsigned) mask);
+    p += 16;
+  }
+#endif
+  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+    p++;
+  return p;
+}
 
 /* format a finite double as Python's repr() would; @buf needs 32 bytes */
 const char *alger_json_format_double (double value, char *buf);

@@ -27,6 +27,13 @@ static const InvalidCase invalid_cases[] = {
   { "utf8/overlong", "{\"a\":\"\xc0\xaf\"}", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
   { "utf8/surrogate", "{\"a\":\"\xed\xa0\x80\"}", -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
   { "utf8/bad-after-nul", "{\0\xff", 3, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  /* past the ASCII prefix that is skipped sixteen bytes at a time */
+  { "utf8/bad-after-long-ascii", "{\"id\":1,\"requestId\":0,\"x\":\"\xc3\",\"type\":100,\"content\":\"{}\"}",
+    -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/bad-after-ascii-and-nul", "{\"id\":1,\"requestId\":0,\0\"type\":100,\"content\":\"\xe2\x82\"}",
+    49, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
+  { "utf8/overlong-after-ascii", "{\"id\":1,\"requestId\":0,\"x\":\"\xc0\xaf\",\"type\":100,\"content\":\"{}\"}",
+    -1, ALGER_FRAME_ERROR_BINARY_NOT_UTF8 },
   /* not JSON */
   { "json/empty", "", -1, ALGER_FRAME_ERROR_NOT_JSON },
   { "json/blank", "  \n ", -1, ALGER_FRAME_ERROR_NOT_JSON },
