@@ -368,18 +368,9 @@ alger_daemon_class_init (AlgerDaemonClass *klass)
   object_class->dispose = alger_daemon_dispose;
   object_class->finalize = alger_daemon_finalize;
 
-  props[PROP_MAINTENANCE_MODE] =
-    g_param_spec_boolean ("maintenance-mode", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_EXECUTIONS_HALTED] =
-    g_param_spec_boolean ("executions-halted", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_MAX_CONCURRENT_EXECUTIONS] =
-    g_param_spec_uint ("max-concurrent-executions", NULL, NULL, 1, G_MAXUINT, 1,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_ACTIVE_EXECUTIONS] =
-    g_param_spec_uint ("active-executions", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  alger_executions_gate_pspecs (&props[PROP_MAINTENANCE_MODE], &props[PROP_EXECUTIONS_HALTED],
+                                &props[PROP_MAX_CONCURRENT_EXECUTIONS],
+                                &props[PROP_ACTIVE_EXECUTIONS]);
   props[PROP_ACTIVE_CONNECTIONS] =
     g_param_spec_uint ("active-connections", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);

@@ -876,6 +876,23 @@ alger_executions_finalize (GObject *object)
   G_OBJECT_CLASS (alger_executions_parent_class)->finalize (object);
 }
 
+void
+alger_executions_gate_pspecs (GParamSpec **maintenance_mode, GParamSpec **executions_halted,
+                              GParamSpec **max_concurrent, GParamSpec **active)
+{
+  *maintenance_mode =
+    g_param_spec_boolean ("maintenance-mode", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  *executions_halted =
+    g_param_spec_boolean ("executions-halted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  *max_concurrent =
+    g_param_spec_uint ("max-concurrent-executions", NULL, NULL, 1, G_MAXUINT, 1,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  *active = g_param_spec_uint ("active-executions", NULL, NULL, 0, G_MAXUINT, 0,
+                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+}
+
 static void
 alger_executions_class_init (AlgerExecutionsClass *klass)
 {
@@ -886,18 +903,9 @@ alger_executions_class_init (AlgerExecutionsClass *klass)
   object_class->dispose = alger_executions_dispose;
   object_class->finalize = alger_executions_finalize;
 
-  props[PROP_MAINTENANCE_MODE] =
-    g_param_spec_boolean ("maintenance-mode", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_EXECUTIONS_HALTED] =
-    g_param_spec_boolean ("executions-halted", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_MAX_CONCURRENT_EXECUTIONS] =
-    g_param_spec_uint ("max-concurrent-executions", NULL, NULL, 1, G_MAXUINT, 1,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  props[PROP_ACTIVE_EXECUTIONS] =
-    g_param_spec_uint ("active-executions", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  alger_executions_gate_pspecs (&props[PROP_MAINTENANCE_MODE], &props[PROP_EXECUTIONS_HALTED],
+                                &props[PROP_MAX_CONCURRENT_EXECUTIONS],
+                                &props[PROP_ACTIVE_EXECUTIONS]);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[SIGNAL_EXECUTION_STARTED] =

@@ -33,6 +33,12 @@ void alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint6
                              const char *source, const char *pipeline_id, const char *strategy,
                              JsonNode *params);
 
+/* new param specs for the four gate properties, which AlgerExecutions has and
+ * AlgerDaemon mirrors for D-Bus: maintenance-mode, executions-halted,
+ * max-concurrent-executions (>= 1), active-executions (read-only) */
+void alger_executions_gate_pspecs (GParamSpec **maintenance_mode, GParamSpec **executions_halted,
+                                   GParamSpec **max_concurrent, GParamSpec **active);
+
 /* live runs (transfer container) */
 GList *alger_executions_get_running (AlgerExecutions *self);
 AlgerExecution *alger_executions_find (AlgerExecutions *self, const char *execution_id);
