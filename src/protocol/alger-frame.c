@@ -61,13 +61,14 @@ parse_decimal_string (const char *s, gint64 *out)
   return TRUE;
 }
 
+/* an id's node as the original read it: integers, integral doubles in
+ * range, decimal strings */
 static gboolean
-member_get_int (JsonObject *obj, const char *name, GPtrArray *big_ints, gint64 *out)
+node_get_int (JsonNode *node, GPtrArray *big_ints, gint64 *out)
 {
-  JsonNode *node = json_object_get_member (obj, name);
   GType type;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  if (!JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
   type = json_node_get_value_type (node);
   if (type == G_TYPE_INT64) {
@@ -117,73 +118,139 @@ utf8_validate_allow_nul (const char *data, gsize length)
   return TRUE;
 }
 
-/* the outer object, or NULL with the 396 text set */
-static JsonNode *
-parse_outer (const char *data, gsize length, GPtrArray *big_ints, GError **error)
+/* the outer text checked as the parser would read it (nothing built);
+ * FALSE with the 396 text set */
+static gboolean
+check_outer (const char *data, gsize length, GError **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  JsonNodeType root_type = JSON_NODE_NULL;
 
   if (!utf8_validate_allow_nul (data, length)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_BINARY_NOT_UTF8);
-    return NULL;
+    return FALSE;
   }
-  root = alger_json_parse_utf8 (data, length, big_ints, NULL);
-  if (root == NULL) {
+  if (!alger_json_check_utf8 (data, length, &root_type, NULL)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_JSON);
-    return NULL;
+    return FALSE;
   }
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+  if (root_type != JSON_NODE_OBJECT) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_OBJECT);
-    return NULL;
+    return FALSE;
   }
-  return g_steal_pointer (&root);
+  return TRUE;
 }
 
+/* a plain integer literal ("-12"): its value, when it fits in gint64 */
+static gboolean
+read_plain_int (const char *p, gsize len, gboolean *plain, gint64 *out)
+{
+  gboolean negative = len > 0 && p[0] == '-';
+  guint64 limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
+  guint64 value = 0;
+  gsize i = negative ? 1 : 0;
+
+  *plain = FALSE;
+  if (i == len)
+    return FALSE;
+  for (; i < len; i++) {
+    guint digit;
+
+    if (!g_ascii_isdigit (p[i]))
+      return FALSE; /* a fraction, an exponent, a string, …: not plain */
+    digit = (guint) (p[i] - '0');
+    if (value > (limit - digit) / 10) {
+      *plain = TRUE; /* plain, but out of range */
+      return FALSE;
+    }
+    value = value * 10 + digit;
+  }
+  *plain = TRUE;
+  *out = negative ? (value == (guint64) G_MAXINT64 + 1 ? G_MININT64 : -(gint64) value)
+                  : (gint64) value;
+  return TRUE;
+}
+
+/* the value text of an id member (span 0: absent) as member_get_int reads
+ * its node: plain integers directly, anything else through a node */
+static gboolean
+span_get_int (const char *text, gsize start, gsize span, gint64 *out)
+{
+  g_autoptr(GPtrArray) big_ints = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gboolean plain;
+
+  if (span == 0)
+    return FALSE;
+  if (read_plain_int (text + start, span, &plain, out))
+    return TRUE;
+  if (plain)
+    return FALSE;
+  big_ints = g_ptr_array_new ();
+  node = alger_json_parse_utf8 (text + start, span, big_ints, NULL);
+  return node != NULL && node_get_int (node, big_ints, out);
+}
+
+/* the string a JSON string literal (quotes included, already checked) holds */
+static char *
+span_dup_string (const char *text, gsize start, gsize span)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (memchr (text + start + 1, '\\', span - 2) == NULL)
+    return g_strndup (text + start + 1, span - 2);
+  node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
+  return json_node_dup_string (node);
+}
+
+enum { MEMBER_ID, MEMBER_REQUEST_ID, MEMBER_TYPE, MEMBER_CONTENT, N_MEMBERS };
+static const char *const member_names[N_MEMBERS] = { "id", "requestId", "type", "content" };
+
+/* Read straight from the text: the outer object is checked, never built
+ * (a tree costs more than the rest of a 101 round trip's parsing). */
 AlgerFrame *
 alger_frame_parse (const char *data, gsize length, GError **error)
 {
-  g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
-  g_autoptr(JsonNode) root = NULL;
-  JsonNodeType root_type = JSON_NODE_NULL;
   g_autoptr(AlgerFrame) frame = NULL;
-  JsonObject *obj;
-  JsonNode *member;
-  const char *text;
+  gsize starts[N_MEMBERS], spans[N_MEMBERS];
+  JsonNodeType root_type = JSON_NODE_NULL;
+  char *text;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  root = parse_outer (data != NULL ? data : "", length, big_ints, error);
-  if (root == NULL)
+  if (data == NULL)
+    data = "";
+  if (!check_outer (data, length, error))
     return NULL;
-  obj = json_node_get_object (root);
+  alger_json_find_members (data, length, member_names, N_MEMBERS, starts, spans);
   frame = g_new0 (AlgerFrame, 1);
-  if (!member_get_int (obj, "id", big_ints, &frame->id)) {
+  if (!span_get_int (data, starts[MEMBER_ID], spans[MEMBER_ID], &frame->id)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_ID);
     return NULL;
   }
-  if (!member_get_int (obj, "requestId", big_ints, &frame->request_id)) {
+  if (!span_get_int (data, starts[MEMBER_REQUEST_ID], spans[MEMBER_REQUEST_ID],
+                     &frame->request_id)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_BAD_REQUEST_ID);
     return NULL;
   }
-  if (!member_get_int (obj, "type", big_ints, &frame->type)) {
+  if (!span_get_int (data, starts[MEMBER_TYPE], spans[MEMBER_TYPE], &frame->type)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_TYPE);
     return NULL;
   }
-  member = json_object_get_member (obj, "content");
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
-      json_node_get_value_type (member) != G_TYPE_STRING) {
+  if (spans[MEMBER_CONTENT] == 0 || data[starts[MEMBER_CONTENT]] != '"') {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_STRING);
     return NULL;
   }
-  text = json_node_get_string (member);
+  text = span_dup_string (data, starts[MEMBER_CONTENT], spans[MEMBER_CONTENT]);
   if (text[0] == '\0') {
+    g_free (text);
     frame->content_text = g_strdup ("{}");
     return g_steal_pointer (&frame);
   }
+  frame->content_text = text;
   /* checked here, built only when a handler asks (alger_frame_get_content):
    * a 104 carries a whole graph that the main loop never needs as a tree */
   if (!alger_json_check_utf8 (text, strlen (text), &root_type, NULL)) {
@@ -196,7 +263,6 @@ alger_frame_parse (const char *data, gsize length, GError **error)
                          ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT);
     return NULL;
   }
-  frame->content_text = json_node_dup_string (member);
   return g_steal_pointer (&frame);
 }
 
@@ -235,14 +301,13 @@ alger_frame_audit_payload_of (const AlgerFrame *frame)
 gint64
 alger_frame_peek_id (const char *data, gsize length)
 {
-  g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
-  g_autoptr(JsonNode) root = NULL;
+  gsize start, span;
   gint64 id = -1;
 
-  if (data == NULL)
+  if (data == NULL || !check_outer (data, length, NULL))
     return -1;
-  root = parse_outer (data, length, big_ints, NULL);
-  if (root == NULL || !member_get_int (json_node_get_object (root), "id", big_ints, &id))
+  if (!alger_json_find_member (data, length, "id", &start, &span) ||
+      !span_get_int (data, start, span, &id))
     return -1;
   return id;
 }

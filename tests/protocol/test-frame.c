@@ -849,6 +849,161 @@ test_check_matches_parse (void)
   }
 }
 
+/* The frame reader as it was when it built the outer object as a tree: the
+ * reference the text reader must agree with, verdict, message and fields. */
+static gboolean
+ref_decimal_string (const char *s, gint64 *out)
+{
+  const char *p = s;
+  gboolean negative = FALSE;
+  guint64 value = 0, limit;
+  gboolean any = FALSE;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p == '+' || *p == '-')
+    negative = *p++ == '-';
+  limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
+  for (; g_ascii_isdigit (*p); p++, any = TRUE) {
+    guint digit = (guint) (*p - '0');
+    if (value > (limit - digit) / 10)
+      return FALSE;
+    value = value * 10 + digit;
+  }
+  while (g_ascii_isspace (*p))
+    p++;
+  if (!any || *p != '\0')
+    return FALSE;
+  *out = negative ? (gint64) (0 - value) : (gint64) value;
+  return TRUE;
+}
+
+static gboolean
+ref_member_int (JsonObject *obj, const char *name, GPtrArray *big_ints, gint64 *out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64) {
+    *out = json_node_get_int (node);
+    return TRUE;
+  }
+  if (type == G_TYPE_DOUBLE) {
+    double d = json_node_get_double (node);
+    for (guint i = 0; i < big_ints->len; i++)
+      if (g_ptr_array_index (big_ints, i) == node)
+        return FALSE;
+    if (!isfinite (d) || d != floor (d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+      return FALSE;
+    *out = (gint64) d;
+    return TRUE;
+  }
+  if (type == G_TYPE_STRING)
+    return ref_decimal_string (json_node_get_string (node), out);
+  return FALSE;
+}
+
+/* NULL and the 396 text, or the frame's fields */
+static const char *
+ref_parse (const char *data, gsize length, gint64 ints[3], char **content_text)
+{
+  g_autoptr(GPtrArray) big_ints = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  static const char *const names[3] = { "id", "requestId", "type" };
+  static const char *const errors[3] = { ALGER_FRAME_ERROR_BAD_ID, ALGER_FRAME_ERROR_BAD_REQUEST_ID,
+                                         ALGER_FRAME_ERROR_BAD_TYPE };
+  JsonNode *member;
+  const char *text;
+
+  *content_text = NULL;
+  {
+    /* WebSocket's UTF-8: NUL allowed */
+    const char *p = data, *end = data + length;
+    while (p < end) {
+      const char *nul = memchr (p, '\0', (gsize) (end - p));
+      const char *stop = nul != NULL ? nul : end;
+      if (!g_utf8_validate_len (p, (gsize) (stop - p), NULL))
+        return ALGER_FRAME_ERROR_BINARY_NOT_UTF8;
+      p = nul != NULL ? nul + 1 : end;
+    }
+  }
+  root = alger_json_parse_utf8 (data, length, big_ints, NULL);
+  if (root == NULL)
+    return ALGER_FRAME_ERROR_NOT_JSON;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return ALGER_FRAME_ERROR_NOT_OBJECT;
+  for (guint i = 0; i < 3; i++)
+    if (!ref_member_int (json_node_get_object (root), names[i], big_ints, &ints[i]))
+      return errors[i];
+  member = json_object_get_member (json_node_get_object (root), "content");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_STRING)
+    return ALGER_FRAME_ERROR_CONTENT_NOT_STRING;
+  text = json_node_get_string (member);
+  if (text[0] == '\0') {
+    *content_text = g_strdup ("{}");
+    return NULL;
+  }
+  content = alger_json_parse_utf8 (text, strlen (text), NULL, NULL);
+  if (content == NULL)
+    return ALGER_FRAME_ERROR_CONTENT_NOT_JSON;
+  if (!JSON_NODE_HOLDS_OBJECT (content))
+    return ALGER_FRAME_ERROR_CONTENT_NOT_OBJECT;
+  *content_text = g_strdup (text);
+  return NULL;
+}
+
+static void
+assert_parse_matches_tree (const char *data, gsize length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerFrame) frame = alger_frame_parse (data, length, &error);
+  g_autofree char *ref_content = NULL;
+  gint64 ref_ints[3] = { -1, 0, 0 };
+  const char *ref_error = ref_parse (data, length, ref_ints, &ref_content);
+
+  if (ref_error != NULL) {
+    g_assert_null (frame);
+    g_assert_error (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL);
+    g_assert_cmpstr (error->message, ==, ref_error);
+    /* the id is known once the text is an object with a good id */
+    g_assert_cmpint (alger_frame_peek_id (data, length), ==, ref_ints[0]);
+    return;
+  }
+  g_assert_no_error (error);
+  g_assert_cmpint (frame->id, ==, ref_ints[0]);
+  g_assert_cmpint (frame->request_id, ==, ref_ints[1]);
+  g_assert_cmpint (frame->type, ==, ref_ints[2]);
+  g_assert_cmpstr (frame->content_text, ==, ref_content);
+  g_assert_cmpint (alger_frame_peek_id (data, length), ==, ref_ints[0]);
+}
+
+static void
+test_parse_matches_tree (void)
+{
+  static const char *const seeds[] = {
+    FRAME ("\"{\\\"username\\\":\\\"admin\\\",\\\"password\\\":\\\"admin\\\"}\""),
+    "{\"id\":\"12\",\"requestId\":12,\"type\":104,\"content\":\"{\\\"graph\\\":{\\\"a\\\":[1,2.5e3,null,true]}}\"}",
+    "{\"id\":1.0,\"requestId\":-0,\"type\":1e2,\"content\":\"\"}",
+    "{\"\\u0069d\":9223372036854775807,\"requestId\":-9223372036854775808,\"type\":\" 7 \",\"content\":\"{}\",\"id\":3}",
+    "{\"id\":99999999999999999999,\"requestId\":1,\"type\":1,\"content\":\"{\\\"s\\\":\\\"\\\\u00e9\\\"}\"}",
+    " {\"type\" : 101 , \"content\" : \"{ }\" , \"requestId\" : 2.5 , \"id\" : 2 } ",
+  };
+  guint iterations = g_test_slow () ? 200000 : 20000;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    assert_parse_matches_tree (seeds[i], strlen (seeds[i]));
+  for (guint i = 0; i < iterations; i++) {
+    g_autoptr(GString) s = mutated (seeds[i % G_N_ELEMENTS (seeds)], 0, "\"\\{}[]:,0-e.u9");
+
+    assert_parse_matches_tree (s->str, s->len);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -874,6 +1029,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/fuzz/random", test_fuzz_random);
   g_test_add_func ("/alger/frame/fuzz/mutations", test_fuzz_mutations);
   g_test_add_func ("/alger/frame/json/check-matches-parse", test_check_matches_parse);
+  g_test_add_func ("/alger/frame/parse/matches-tree-reader", test_parse_matches_tree);
 
   return g_test_run ();
 }
