@@ -2,7 +2,8 @@
  *
  * Design (see docs STORE.md, "audit before effect"):
  *  - one writer thread owns the only read-write connection.  Callers (on the
- *    main context) append write ops to a FIFO; the writer takes everything
+ *    main context) append write ops to a FIFO, and wake the writer only when
+ *    it sleeps (a busy one looks again before sleeping); it takes everything
  *    queued (up to MAX_BATCH ops), runs it in ONE transaction with cached
  *    prepared statements, commits, and hands all the batch's `done`
  *    callbacks back to the main context with ONE idle source, in order
@@ -195,6 +196,8 @@ struct _AlgerSqliteStore {
   guint64 n_transactions;
   guint64 n_failed;
   gboolean stopping;
+  gboolean writer_idle;    /* the writer sleeps on `wake` */
+  guint n_progress_waiters; /* flush and sync callers sleeping on `progress` */
 
   /* idle reader connections */
   GMutex readers_lock;
@@ -644,8 +647,11 @@ writer_thread (gpointer data)
     guint n_out;
 
     g_mutex_lock (&self->lock);
-    while (self->queue->len == 0 && !self->stopping)
+    while (self->queue->len == 0 && !self->stopping) {
+      self->writer_idle = TRUE;
       g_cond_wait (&self->wake, &self->lock);
+    }
+    self->writer_idle = FALSE;
     if (self->queue->len == 0) {
       /* stopping, and everything queued is done */
       g_mutex_unlock (&self->lock);
@@ -675,7 +681,9 @@ writer_thread (gpointer data)
 
     g_mutex_lock (&self->lock);
     self->n_completed = last_seq;
-    g_cond_broadcast (&self->progress);
+    /* GLib's broadcast is a system call even with nobody waiting */
+    if (self->n_progress_waiters > 0)
+      g_cond_broadcast (&self->progress);
     g_mutex_unlock (&self->lock);
 
     if (g_atomic_int_compare_and_exchange (&self->ck_restart_wanted, 1, 0))
@@ -727,29 +735,41 @@ deliver_closed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* fail ops queued after the store closed: their done callbacks still run,
+ * from the main context, with a storage error */
+static void
+refuse_closed (AlgerSqliteStore *self, Op *op)
+{
+  if (op->done != NULL && op->kind != OP_SYNC) {
+    GSource *source = g_idle_source_new ();
+
+    g_set_error_literal (&op->error, ALGER_ERROR, ALGER_ERROR_STORAGE, "the store is closed");
+    g_source_set_callback (source, deliver_closed_cb, op, op_free);
+    g_source_attach (source, self->main_ctx);
+    g_source_unref (source);
+  } else {
+    op_free (op);
+  }
+}
+
+/* append op to the writer's FIFO; FALSE (and the op refused) once closed */
 static gboolean
 submit (AlgerSqliteStore *self, Op *op)
 {
   g_mutex_lock (&self->lock);
   if (self->stopping || self->writer == NULL) {
     g_mutex_unlock (&self->lock);
-    if (op->done != NULL && op->kind != OP_SYNC) {
-      GSource *source = g_idle_source_new ();
-
-      g_set_error_literal (&op->error, ALGER_ERROR, ALGER_ERROR_STORAGE, "the store is closed");
-      g_source_set_callback (source, deliver_closed_cb, op, op_free);
-      g_source_attach (source, self->main_ctx);
-      g_source_unref (source);
-    } else {
-      op_free (op);
-    }
+    refuse_closed (self, op);
     return FALSE;
   }
   op->seq = ++self->n_submitted;
   g_ptr_array_add (self->queue, op);
-  /* the writer only sleeps on an empty queue: wake it on the first op only */
-  if (self->queue->len == 1)
+  /* a busy writer looks at the queue again before it sleeps: wake only an
+   * idle one (GLib's signal is a system call even with nobody waiting) */
+  if (self->writer_idle) {
+    self->writer_idle = FALSE;
     g_cond_signal (&self->wake);
+  }
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -1036,8 +1056,10 @@ sqlite_flush (AlgerStore *store, GError **error)
     return FALSE;
   }
   target = self->n_submitted;
+  self->n_progress_waiters++;
   while (self->n_completed < target)
     g_cond_wait (&self->progress, &self->lock);
+  self->n_progress_waiters--;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -1057,8 +1079,10 @@ run_sync_call (AlgerSqliteStore *self, SyncFunc func, gpointer data, gboolean in
     return FALSE;
   }
   g_mutex_lock (&self->lock);
+  self->n_progress_waiters++;
   while (!call.finished)
     g_cond_wait (&self->progress, &self->lock);
+  self->n_progress_waiters--;
   g_mutex_unlock (&self->lock);
   if (!call.ok) {
     g_propagate_error (error, call.error);
