@@ -132,11 +132,16 @@ static const char *const stmt_sql[N_STMTS] = {
       "status, connected_at) VALUES (?1, (SELECT id FROM users WHERE id = ?2), ?3, ?4, ?5, ?6, "
       "?7, ?8, ?9)",
   [STMT_INSERT_CONVERSATION] =
-      "INSERT INTO conversations (id, user_id, connection_id, started_at) VALUES (?1, "
-      "(SELECT id FROM users WHERE id = ?2), (SELECT id FROM connections WHERE id = ?3), ?4)",
+      "INSERT INTO conversations (id, user_id, connection_id, started_at, first_message_id) "
+      "VALUES (?1, (SELECT id FROM users WHERE id = ?2), (SELECT id FROM connections WHERE id = "
+      "?3), ?4, (SELECT coalesce(max(id), 0) + 1 FROM conversation_messages))",
   [STMT_CLOSE_CONNECTION] =
       "UPDATE connections SET status = ?1, disconnected_at = ?2 WHERE id = ?3",
-  [STMT_END_CONVERSATION] = "UPDATE conversations SET ended_at = ?1 WHERE id = ?2",
+  /* a session records no frame after it closes: every message of the
+   * conversation is already in */
+  [STMT_END_CONVERSATION] =
+      "UPDATE conversations SET ended_at = ?1, last_message_id = (SELECT max(id) FROM "
+      "conversation_messages) WHERE id = ?2",
   [STMT_INSERT_FRAME] =
       "INSERT INTO conversation_messages (conversation_id, direction, message_id, request_id, "
       "type_code, status_code, payload, error, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -1199,7 +1204,8 @@ close_stale_connections (sqlite3 *db, const char *ts, GError **error)
   g_autoptr(sqlite3_stmt) connections = NULL;
 
   if (!alger_sql_prepare (db,
-                "UPDATE conversations SET ended_at = ?1 WHERE ended_at IS NULL AND "
+                "UPDATE conversations SET ended_at = ?1, last_message_id = (SELECT max(id) FROM "
+                "conversation_messages) WHERE ended_at IS NULL AND "
                 "connection_id IN (SELECT id FROM connections WHERE status = 'open')",
                 &conversations, error))
     return FALSE;
@@ -1305,7 +1311,10 @@ static const QueryDef query_defs[] = {
   { "open-connections", 0, FALSE, FALSE, NULL,
     "SELECT * FROM connections WHERE status = 'open' ORDER BY connected_at, rowid" },
   { "conversation-messages", 1, FALSE, FALSE, NULL,
-    "SELECT * FROM conversation_messages WHERE conversation_id = ?1 ORDER BY id" },
+    /* a rowid range, from the bounds the conversation keeps (none: all) */
+    "SELECT * FROM conversation_messages WHERE conversation_id = ?1 AND id >= coalesce((SELECT "
+    "first_message_id FROM conversations WHERE id = ?1), 0) AND id <= coalesce((SELECT "
+    "last_message_id FROM conversations WHERE id = ?1), 9223372036854775807) ORDER BY id" },
   { "user-actions", 0, TRUE, FALSE, NULL,
     "SELECT * FROM user_actions ORDER BY id DESC LIMIT ?1" },
   { "error-logs", 0, TRUE, FALSE, NULL, "SELECT * FROM error_logs ORDER BY id DESC LIMIT ?1" },

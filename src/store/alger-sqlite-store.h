@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AlgerSqliteStore, alger_sqlite_store, ALGER, SQLITE_STORE, GObject)
 
 /* the PRAGMA user_version this code migrates to */
-#define ALGER_SQLITE_STORE_SCHEMA_VERSION 1
+#define ALGER_SQLITE_STORE_SCHEMA_VERSION 2
 
 /* creates the parent directories, opens (or creates) the file, migrates it to
  * the latest schema and starts the writer thread.  Must be called on the

@@ -307,6 +307,37 @@ migrate_v1 (sqlite3 *db, GError **error)
   return TRUE;
 }
 
+/* v1 -> v2: the audit log is append-only and no longer indexed by
+ * conversation or by user.  Those two indexes took one B-tree leaf per
+ * active conversation (and user) in every commit: about 4 KB of WAL per
+ * round trip under load, the largest part of the writer's work.  A
+ * conversation's messages are found through the id range its row now keeps
+ * (first_message_id: a lower bound set when it starts; last_message_id: an
+ * upper bound set when it ends), which SQLite reads as a rowid range. */
+static gboolean
+migrate_v2 (sqlite3 *db, GError **error)
+{
+  gboolean exists = FALSE;
+
+  if (!column_exists (db, "conversations", "first_message_id", &exists, error))
+    return FALSE;
+  if (!exists && !alger_sql_exec_sql (db,
+                                      "ALTER TABLE conversations ADD COLUMN first_message_id INTEGER;"
+                                      "ALTER TABLE conversations ADD COLUMN last_message_id INTEGER;",
+                                      error))
+    return FALSE;
+  /* the rows already there, while the index still helps */
+  return alger_sql_exec_sql (
+      db,
+      "UPDATE conversations SET first_message_id = (SELECT min(m.id) FROM conversation_messages m "
+      "WHERE m.conversation_id = conversations.id);"
+      "UPDATE conversations SET last_message_id = (SELECT max(m.id) FROM conversation_messages m "
+      "WHERE m.conversation_id = conversations.id) WHERE ended_at IS NOT NULL;"
+      "DROP INDEX IF EXISTS idx_conversation_messages_conversation_id;"
+      "DROP INDEX IF EXISTS idx_user_actions_user_id;",
+      error);
+}
+
 typedef gboolean (*MigrateFunc) (sqlite3 *db, GError **error);
 
 /* one step and its version bump in one transaction: all or nothing */
@@ -345,6 +376,10 @@ alger_store_schema_migrate (sqlite3 *db, GError **error)
   switch (version) {
   case 0:
     if (!migrate_step (db, 1, migrate_v1, error))
+      return FALSE;
+    G_GNUC_FALLTHROUGH;
+  case 1:
+    if (!migrate_step (db, 2, migrate_v2, error))
       return FALSE;
     G_GNUC_FALLTHROUGH;
   case ALGER_SQLITE_STORE_SCHEMA_VERSION:

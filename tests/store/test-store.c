@@ -269,9 +269,13 @@ static void
 test_migrate_empty (Fixture *fx, gconstpointer data)
 {
   static const char *const indexes[] = {
-    "idx_conversation_messages_conversation_id",
     "idx_execution_events_execution_id",
     "idx_executions_status",
+  };
+  /* dropped by v2: they cost a B-tree leaf per active conversation or user
+   * in every commit */
+  static const char *const no_indexes[] = {
+    "idx_conversation_messages_conversation_id",
     "idx_user_actions_user_id",
   };
   g_autofree char *journal = NULL;
@@ -292,6 +296,15 @@ test_migrate_empty (Fixture *fx, gconstpointer data)
         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", indexes[i]);
     g_assert_cmpint (sql_int (fx->path, sql), ==, 1);
   }
+  for (guint i = 0; i < G_N_ELEMENTS (no_indexes); i++) {
+    g_autofree char *sql = g_strdup_printf (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", no_indexes[i]);
+    g_assert_cmpint (sql_int (fx->path, sql), ==, 0);
+  }
+  /* nothing indexes conversation_messages but its rowid */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                      "AND tbl_name IN ('conversation_messages', 'user_actions')"),
+                   ==, 0);
   g_assert_cmpint (
       sql_int (fx->path, "SELECT count(*) FROM pragma_table_info('users') WHERE name = "
                          "'password_hash'"),
@@ -496,6 +509,13 @@ test_migrate_legacy (Fixture *fx, gconstpointer data)
   g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM sqlite_master WHERE name = "
                                       "'idx_executions_status'"),
                    ==, 1);
+  /* every conversation's messages lie inside the id range it now keeps */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), >, 0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages m JOIN "
+                                      "conversations c ON c.id = m.conversation_id WHERE m.id < "
+                                      "c.first_message_id OR m.id > c.last_message_id OR "
+                                      "c.first_message_id IS NULL"),
+                   ==, 0);
 
   /* re-open: idempotent */
   dump1 = dump_all (fx->path);
@@ -743,6 +763,75 @@ test_frames (Fixture *fx, gconstpointer data)
   p3 = sql_text (fx->path, "SELECT direction || type_code || status_code || request_id FROM "
                            "conversation_messages WHERE id = 3");
   g_assert_cmpstr (p3, ==, "outgoing2002001");
+}
+
+/* a conversation keeps the id range of its messages (a lower bound from its
+ * start, an upper one from its end), and the conversation-messages query
+ * reads that range: exactly the conversation's rows, in order, while other
+ * conversations interleave with it */
+static void
+test_conversation_range (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *args[] = { "conv-b", NULL };
+  JsonArray *rows;
+
+  open_conversation (fx, "conn-a", "conv-a");
+  for (gint64 i = 1; i <= 3; i++)
+    record_frame (fx, "conv-a", i, "{}", NULL, NULL);
+  open_conversation (fx, "conn-b", "conv-b");
+  for (gint64 i = 1; i <= 4; i++) {
+    record_frame (fx, "conv-a", 10 + i, "{}", NULL, NULL);
+    record_frame (fx, "conv-b", i, "{}", NULL, NULL);
+  }
+  alger_store_close_connection (ALGER_STORE (fx->store), "conn-b", "conv-b", NULL, NULL, NULL);
+  record_frame (fx, "conv-a", 20, "{}", NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+
+  /* conv-b started after conv-a's first three rows and ended before its last */
+  g_assert_cmpint (sql_int (fx->path, "SELECT first_message_id FROM conversations WHERE id = "
+                                      "'conv-b'"),
+                   ==, 4);
+  g_assert_cmpint (sql_int (fx->path, "SELECT last_message_id FROM conversations WHERE id = "
+                                      "'conv-b'"),
+                   ==, 11);
+  g_assert_cmpint (sql_int (fx->path, "SELECT first_message_id FROM conversations WHERE id = "
+                                      "'conv-a'"),
+                   ==, 1);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversations WHERE id = 'conv-a' "
+                                      "AND last_message_id IS NULL"),
+                   ==, 1);
+
+  node = alger_store_query_sync (ALGER_STORE (fx->store), "conversation-messages", (GStrv) args,
+                                 &error);
+  g_assert_no_error (error);
+  rows = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 4);
+  for (guint i = 0; i < 4; i++) {
+    JsonObject *row = json_array_get_object_element (rows, i);
+    g_assert_cmpstr (json_object_get_string_member (row, "conversation_id"), ==, "conv-b");
+    g_assert_cmpint (json_object_get_int_member (row, "message_id"), ==, i + 1);
+  }
+  g_clear_pointer (&node, json_node_unref);
+
+  /* still open: from its start to the newest row */
+  args[0] = "conv-a";
+  node = alger_store_query_sync (ALGER_STORE (fx->store), "conversation-messages", (GStrv) args,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 8);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* rows of a conversation with no row of its own (a legacy database): all
+   * of them, by a full scan */
+  sql_exec (fx->path, "INSERT INTO conversation_messages (conversation_id, direction, "
+                      "message_id) VALUES ('conv-orphan', 'incoming', 1)");
+  args[0] = "conv-orphan";
+  node = alger_store_query_sync (ALGER_STORE (fx->store), "conversation-messages", (GStrv) args,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
 }
 
 static gint64
@@ -1349,6 +1438,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/connection", test_connection, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frames", test_frames, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/read/conversation-range", test_conversation_range, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/full", test_policy, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/redacted", test_policy, ALGER_PAYLOAD_REDACTED);
   ADD ("/alger/store/policy/metadata", test_policy, ALGER_PAYLOAD_METADATA);
