@@ -2,8 +2,12 @@
  *
  * Design (see docs STORE.md, "audit before effect"):
  *  - one writer thread owns the only read-write connection.  Callers (on the
- *    main context) append write ops to a FIFO, and wake the writer only when
- *    it sleeps (a busy one looks again before sleeping); it takes everything
+ *    main context) append write ops to a FIFO.  Ops from the main thread
+ *    are corked until its main-loop iteration ends (the cork source's
+ *    prepare, or a flush): a burst of frames then costs one lock, at most one
+ *    wake-up of the writer (only when it sleeps), and one commit instead of
+ *    a commit per frame and its pages written again each time; the writer
+ *    takes everything
  *    queued (up to MAX_BATCH ops), runs it in ONE transaction with cached
  *    prepared statements, commits, and hands all the batch's `done`
  *    callbacks back to the main context with ONE idle source, in order
@@ -46,6 +50,9 @@
 
 
 #define MAX_BATCH 4096
+/* a long iteration (many sockets ready at once) hands its ops over in
+ * parts, keeping the writer busy meanwhile */
+#define CORK_MAX_OPS ALGER_SQLITE_STORE_CORK_MAX_OPS
 #define MAX_MULTI_FRAMES 32 /* frame rows per multi-row INSERT */
 #define MAX_IDLE_READERS 4
 #define OP_MAX_STRINGS 8
@@ -179,6 +186,9 @@ struct _AlgerSqliteStore {
   char *path;
   AlgerPayloadPolicy policy;
   GMainContext *main_ctx; /* where done callbacks run */
+  GThread *main_thread;   /* the thread that made the store: it corks its ops */
+  GPtrArray *corked;      /* main thread only: ops of this iteration, not yet queued */
+  GSource *cork_source;   /* hands them over when the iteration ends */
 
   /* the writer: wdb, stmts, batch, the w_* fields belong to its thread */
   GThread *writer;
@@ -757,18 +767,21 @@ refuse_closed (AlgerSqliteStore *self, Op *op)
   }
 }
 
-/* append op to the writer's FIFO; FALSE (and the op refused) once closed */
+/* append ops to the writer's FIFO; FALSE (and the ops refused) once closed */
 static gboolean
-submit (AlgerSqliteStore *self, Op *op)
+enqueue (AlgerSqliteStore *self, Op **ops, guint n)
 {
   g_mutex_lock (&self->lock);
   if (self->stopping || self->writer == NULL) {
     g_mutex_unlock (&self->lock);
-    refuse_closed (self, op);
+    for (guint i = 0; i < n; i++)
+      refuse_closed (self, ops[i]);
     return FALSE;
   }
-  op->seq = ++self->n_submitted;
-  g_ptr_array_add (self->queue, op);
+  for (guint i = 0; i < n; i++) {
+    ops[i]->seq = ++self->n_submitted;
+    g_ptr_array_add (self->queue, ops[i]);
+  }
   /* a busy writer looks at the queue again before it sleeps: wake only an
    * idle one (GLib's signal is a system call even with nobody waiting) */
   if (self->writer_idle) {
@@ -777,6 +790,77 @@ submit (AlgerSqliteStore *self, Op *op)
   }
   g_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+/* hand the ops corked during this main-loop iteration to the writer */
+static void
+uncork (AlgerSqliteStore *self)
+{
+  if (self->corked == NULL || self->corked->len == 0)
+    return;
+  enqueue (self, (Op **) self->corked->pdata, self->corked->len);
+  g_ptr_array_set_size (self->corked, 0);
+}
+
+static gboolean
+submit (AlgerSqliteStore *self, Op *op)
+{
+  gboolean on_main = g_thread_self () == self->main_thread;
+
+  if (on_main && op->kind != OP_SYNC && self->cork_source != NULL) {
+    g_ptr_array_add (self->corked, op);
+    if (self->corked->len >= CORK_MAX_OPS)
+      uncork (self);
+    return TRUE;
+  }
+  /* FIFO order: what the main thread corked goes first */
+  if (on_main)
+    uncork (self);
+  return enqueue (self, &op, 1);
+}
+
+/* a source that never dispatches: its prepare runs once per iteration of
+ * the main context, after the callbacks of the previous one, and uncorks */
+typedef struct {
+  GSource source;
+  AlgerSqliteStore *store; /* unowned: the store destroys the source first */
+} CorkSource;
+
+static gboolean
+cork_prepare (GSource *source, gint *timeout)
+{
+  uncork (((CorkSource *) source)->store);
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs cork_source_funcs = {
+  .prepare = cork_prepare,
+};
+
+static void
+start_corking (AlgerSqliteStore *self)
+{
+  GSource *source = g_source_new (&cork_source_funcs, sizeof (CorkSource));
+
+  ((CorkSource *) source)->store = self;
+  /* first in line: GLib stops preparing lower priorities once one is ready */
+  g_source_set_priority (source, G_MININT);
+  g_source_set_static_name (source, "[alger-store] cork");
+  g_source_attach (source, self->main_ctx);
+  self->corked = g_ptr_array_sized_new (256);
+  self->cork_source = source;
+}
+
+static void
+stop_corking (AlgerSqliteStore *self)
+{
+  if (self->cork_source == NULL)
+    return;
+  uncork (self);
+  g_source_destroy (self->cork_source);
+  g_clear_pointer (&self->cork_source, g_source_unref);
+  g_clear_pointer (&self->corked, g_ptr_array_unref);
 }
 
 static AlgerRedactLevel
@@ -1054,6 +1138,8 @@ sqlite_flush (AlgerStore *store, GError **error)
   AlgerSqliteStore *self = ALGER_SQLITE_STORE (store);
   guint64 target;
 
+  if (g_thread_self () == self->main_thread)
+    uncork (self);
   g_mutex_lock (&self->lock);
   if (self->writer == NULL) {
     g_mutex_unlock (&self->lock);
@@ -1689,6 +1775,7 @@ alger_sqlite_store_dispose (GObject *object)
   AlgerSqliteStore *self = ALGER_SQLITE_STORE (object);
   GThread *writer;
 
+  stop_corking (self);
   g_mutex_lock (&self->lock);
   self->stopping = TRUE;
   writer = g_steal_pointer (&self->writer);
@@ -1766,6 +1853,7 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   self->batch = g_ptr_array_sized_new (256);
   self->readers = g_ptr_array_new ();
   self->main_ctx = g_main_context_ref_thread_default ();
+  self->main_thread = g_thread_self ();
 }
 
 static gboolean
@@ -1821,7 +1909,10 @@ setup (AlgerSqliteStore *self, GError **error)
   if (self->checkpointer == NULL)
     return FALSE;
   self->writer = g_thread_try_new ("alger-store-writer", writer_thread, self, error);
-  return self->writer != NULL;
+  if (self->writer == NULL)
+    return FALSE;
+  start_corking (self);
+  return TRUE;
 }
 
 AlgerSqliteStore *

@@ -12,6 +12,11 @@ G_DECLARE_FINAL_TYPE (AlgerSqliteStore, alger_sqlite_store, ALGER, SQLITE_STORE,
 /* the PRAGMA user_version this code migrates to */
 #define ALGER_SQLITE_STORE_SCHEMA_VERSION 2
 
+/* Writes queued on the thread that made the store wait for the end of its
+ * main-loop iteration (or a flush), then go to the writer together: one
+ * commit for a burst.  After this many, they go at once. */
+#define ALGER_SQLITE_STORE_CORK_MAX_OPS 64
+
 /* creates the parent directories, opens (or creates) the file, migrates it to
  * the latest schema and starts the writer thread.  Must be called on the
  * thread whose thread-default main context will receive the `done`

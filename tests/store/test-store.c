@@ -652,6 +652,71 @@ other_thread (gpointer data)
   return NULL;
 }
 
+typedef struct {
+  Fixture *fx;
+  guint first;
+} OtherWrites;
+
+static gpointer
+other_writes_thread (gpointer data)
+{
+  OtherWrites *ow = data;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    record_frame (ow->fx, "v", ow->first + i, "{}", NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (ow->fx->store), &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* the main thread's writes wait for the end of its iteration, then commit
+ * together; past ALGER_SQLITE_STORE_CORK_MAX_OPS they go at once; other
+ * threads' writes never wait */
+static void
+test_cork (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  OtherWrites ow = { fx, 1000 };
+  guint64 n_tx;
+  guint burst = ALGER_SQLITE_STORE_CORK_MAX_OPS - 1;
+  guint many = 3 * ALGER_SQLITE_STORE_CORK_MAX_OPS + 5;
+
+  open_conversation (fx, "c", "v");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  n_tx = alger_sqlite_store_get_n_transactions (fx->store);
+
+  for (guint i = 0; i < burst; i++)
+    record_frame (fx, "v", i, "{}", NULL, ticket (fx, i));
+  g_usleep (100000);
+  /* still corked: the iteration has not ended */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, 0);
+  wait_done (fx, burst);
+  g_assert_cmpuint (alger_sqlite_store_get_n_transactions (fx->store), ==, n_tx + 1);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, burst);
+
+  /* a long burst is handed over in parts while it is being queued */
+  for (guint i = 0; i < many; i++)
+    record_frame (fx, "v", 100 + i, "{}", NULL, NULL);
+  for (guint tries = 0; tries < 100 &&
+                        sql_int (fx->path, "SELECT count(*) FROM conversation_messages") <
+                            burst + 3 * ALGER_SQLITE_STORE_CORK_MAX_OPS;
+       tries++)
+    g_usleep (20000);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==,
+                   burst + 3 * ALGER_SQLITE_STORE_CORK_MAX_OPS);
+  /* a flush hands over the rest */
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==,
+                   burst + many);
+
+  /* another thread's writes commit without this thread's help */
+  g_thread_join (g_thread_new ("other-writes", other_writes_thread, &ow));
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages WHERE "
+                                      "message_id >= 1000"),
+                   ==, 5);
+}
+
 static void
 test_main_context (Fixture *fx, gconstpointer data)
 {
@@ -1434,6 +1499,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/migrate/empty", test_migrate_empty, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/fifo-group-commit", test_fifo, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/main-context", test_main_context, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/cork", test_cork, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/flush-dispose", test_flush_and_dispose, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/connection", test_connection, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frames", test_frames, ALGER_PAYLOAD_FULL);
