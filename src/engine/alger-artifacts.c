@@ -110,14 +110,16 @@ set_io_error (GError **error, int errsv, const char *what, const char *path)
   return FALSE;
 }
 
-/* write to a temporary file in the same folder, then rename over @path */
+/* write to a temporary file in the same folder, then rename over @path;
+ * *size (may be NULL) gets the file's size */
 static gboolean
-write_atomically (const char *path, WriteFunc func, gpointer data, GError **error)
+write_atomically (const char *path, WriteFunc func, gpointer data, gint64 *size, GError **error)
 {
   g_autofree char *tmpl = g_strdup_printf ("%s.XXXXXX", path);
   FILE *fp = NULL;
   int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0640);
   gboolean ok = FALSE;
+  long end = -1;
 
   if (fd < 0)
     return set_io_error (error, errno, "create", tmpl);
@@ -129,12 +131,18 @@ write_atomically (const char *path, WriteFunc func, gpointer data, GError **erro
     return FALSE;
   }
   ok = func (fp, data, error);
+  /* the size from the stream (it has written everything from the start):
+   * no stat of the file afterwards */
+  if (ok && (fflush (fp) != 0 || (end = ftell (fp)) < 0))
+    ok = set_io_error (error, errno, "write", tmpl);
   if (fclose (fp) != 0 && ok)
     ok = set_io_error (error, errno, "write", tmpl);
   if (ok && g_rename (tmpl, path) != 0)
     ok = set_io_error (error, errno, "rename", tmpl);
   if (!ok)
     g_unlink (tmpl);
+  else if (size != NULL)
+    *size = end;
   return ok;
 }
 
@@ -192,7 +200,7 @@ alger_artifacts_write_npy (const char *path, AlgerValue *array, GError **error)
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (array != NULL && alger_value_get_kind (array) == ALGER_VALUE_ARRAY,
                         FALSE);
-  return write_atomically (path, npy_func, array, error);
+  return write_atomically (path, npy_func, array, NULL, error);
 }
 
 typedef struct {
@@ -367,7 +375,7 @@ alger_artifacts_write_png (const char *path, AlgerValue *array, GError **error)
                          "array is not image-like");
     return FALSE;
   }
-  return write_atomically (path, png_func, array, error);
+  return write_atomically (path, png_func, array, NULL, error);
 }
 
 static gboolean
@@ -500,18 +508,14 @@ write_one (Target *t, const char *ext, WriteFunc func, gpointer data, GError **e
   g_autofree char *abs = g_build_filename (t->abs_dir, file, NULL);
   g_autofree char *rel = g_build_filename (t->rel_dir, file, NULL);
   JsonObject *obj = NULL;
-  GStatBuf st;
+  gint64 size = 0;
 
-  if (!write_atomically (abs, func, data, error))
+  if (!write_atomically (abs, func, data, &size, error))
     return NULL;
-  if (g_stat (abs, &st) != 0) {
-    set_io_error (error, errno, "stat", abs);
-    return NULL;
-  }
   obj = json_object_new ();
   json_object_set_string_member (obj, "path", rel);
   json_object_set_string_member (obj, "format", ext);
-  json_object_set_int_member (obj, "size", st.st_size);
+  json_object_set_int_member (obj, "size", size);
   return obj;
 }
 
@@ -653,6 +657,18 @@ write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
   return write_one (t, "json", text_func, text->str, error);
 }
 
+/* <outputs>/<executionId>/<kind>: one mkdir(2) once the execution's folder
+ * exists (g_mkdir_with_parents tests every component of the path first) */
+static gboolean
+make_target_dir (const Target *t, GError **error)
+{
+  if (g_mkdir (t->abs_dir, 0750) == 0 || errno == EEXIST)
+    return TRUE;
+  if (errno == ENOENT && g_mkdir_with_parents (t->abs_dir, 0750) == 0)
+    return TRUE;
+  return set_io_error (error, errno, "create folder", t->abs_dir);
+}
+
 GPtrArray *
 alger_artifacts_write (const char *outputs_dir,
                        const char *execution_id,
@@ -677,9 +693,7 @@ alger_artifacts_write (const char *outputs_dir,
   t.safe_id = alger_artifacts_safe_name (node_id);
   t.rel_dir = g_build_filename (execution_id, safe_kind, NULL);
   t.abs_dir = g_build_filename (outputs_dir, t.rel_dir, NULL);
-  if (g_mkdir_with_parents (t.abs_dir, 0750) != 0) {
-    set_io_error (error, errno, "create folder", t.abs_dir);
-  } else {
+  if (make_target_dir (&t, error)) {
     switch (alger_value_get_kind (value)) {
     case ALGER_VALUE_ARRAY:
       art = write_array (&t, value, error);
