@@ -290,9 +290,7 @@ alger_frame_audit_payload_of (const AlgerFrame *frame)
   g_return_val_if_fail (frame != NULL, NULL);
 
   out = g_string_sized_new (strlen (frame->content_text) + 80);
-  g_string_append_printf (out, "{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
-                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":",
-                          frame->id, frame->request_id, frame->type);
+  alger_frame_append_head (out, frame->id, frame->request_id, frame->type);
   g_string_append (out, frame->content_text);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
@@ -312,16 +310,44 @@ alger_frame_peek_id (const char *data, gsize length)
   return id;
 }
 
+/* decimal digits of v, as %" G_GINT64_FORMAT " writes them */
+static void
+append_int (GString *out, gint64 v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+
+  do {
+    *--p = (char) ('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+void
+alger_frame_append_head (GString *out, gint64 id, gint64 request_id, gint64 type)
+{
+  g_return_if_fail (out != NULL);
+
+  g_string_append_len (out, "{\"id\":", 6);
+  append_int (out, id);
+  g_string_append_len (out, ",\"requestId\":", 13);
+  append_int (out, request_id);
+  g_string_append_len (out, ",\"type\":", 8);
+  append_int (out, type);
+  g_string_append_len (out, ",\"content\":", 11);
+}
+
 void
 alger_frame_serialize_to (GString *out, gint64 id, gint64 request_id, gint64 type,
                           const char *content_json)
 {
   g_return_if_fail (out != NULL);
 
-  g_string_append_printf (out,
-                          "{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
-                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":",
-                          id, request_id, type);
+  alger_frame_append_head (out, id, request_id, type);
   alger_json_append_string (out, content_json != NULL ? content_json : "{}", -1);
   g_string_append_c (out, '}');
 }

@@ -64,6 +64,10 @@ char *alger_frame_serialize (gint64 id, gint64 request_id, gint64 type, const ch
 void alger_frame_serialize_to (GString *out, gint64 id, gint64 request_id, gint64 type,
                                const char *content_json);
 
+/* append {"id":<id>,"requestId":<request_id>,"type":<type>,"content": — the
+ * head every frame text and audit payload starts with (no printf) */
+void alger_frame_append_head (GString *out, gint64 id, gint64 request_id, gint64 type);
+
 /* render a JsonNode compactly: members in insertion order, shortest round-trip doubles
  * in Python repr() layout, non-finite doubles as null. NULL node -> "null". */
 char *alger_json_to_string (JsonNode *node);

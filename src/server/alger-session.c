@@ -111,9 +111,12 @@ out_frame_committed (gboolean ok, const GError *error, gpointer user_data)
 static char *
 outgoing_audit_payload (gint64 id, gint64 request_id, gint64 type, const char *content_json)
 {
-  return g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
-                          ",\"type\":%" G_GINT64_FORMAT ",\"content\":%s}",
-                          id, request_id, type, content_json);
+  GString *out = g_string_sized_new (strlen (content_json) + 80);
+
+  alger_frame_append_head (out, id, request_id, type);
+  g_string_append (out, content_json);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
 }
 
 static char *
