@@ -283,6 +283,26 @@ alger_frame_get_content (AlgerFrame *frame)
 }
 
 char *
+alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *wrong_type)
+{
+  const char *text;
+  gsize start = 0, span = 0;
+
+  g_return_val_if_fail (frame != NULL && name != NULL && wrong_type != NULL, NULL);
+
+  *wrong_type = FALSE;
+  text = frame->content_text;
+  if (!alger_json_find_member (text, strlen (text), name, &start, &span) ||
+      (span == 4 && memcmp (text + start, "null", 4) == 0))
+    return NULL;
+  if (text[start] != '"') {
+    *wrong_type = TRUE;
+    return NULL;
+  }
+  return span_dup_string (text, start, span);
+}
+
+char *
 alger_frame_audit_payload_of (const AlgerFrame *frame)
 {
   GString *out;

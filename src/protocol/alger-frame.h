@@ -68,6 +68,11 @@ void alger_frame_serialize_to (GString *out, gint64 id, gint64 request_id, gint6
  * head every frame text and audit payload starts with (no printf) */
 void alger_frame_append_head (GString *out, gint64 id, gint64 request_id, gint64 type);
 
+/* the string member @name of the frame's content, read from its text without
+ * building the content: a new string; NULL when absent or null, and then
+ * *wrong_type tells whether it was present but not a string */
+char *alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *wrong_type);
+
 /* render a JsonNode compactly: members in insertion order, shortest round-trip doubles
  * in Python repr() layout, non-finite doubles as null. NULL node -> "null". */
 char *alger_json_to_string (JsonNode *node);

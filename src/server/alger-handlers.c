@@ -198,7 +198,8 @@ static void
 handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
 {
   gboolean wrong_type = FALSE;
-  const char *user_id = get_string (alger_frame_get_content (frame), "userId", &wrong_type);
+  /* hot path (dashboards poll it): read from the content's text */
+  g_autofree char *user_id = alger_frame_dup_content_string (frame, "userId", &wrong_type);
   GString *details;
 
   if (wrong_type) {
@@ -209,7 +210,7 @@ handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
     reply_error (session, frame->id, 301, "userId is required");
     return;
   }
-  /* hot path (dashboards poll it): details written directly, profile cached */
+  /* details written directly, profile cached */
   details = g_string_sized_new (64);
   g_string_append_printf (details, "{\"messageId\":%" G_GINT64_FORMAT ",\"requestedUserId\":",
                           frame->id);

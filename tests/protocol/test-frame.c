@@ -1004,6 +1004,51 @@ test_parse_matches_tree (void)
   }
 }
 
+/* a string member of the content, read from its text, agrees with the tree */
+static void
+test_content_string (void)
+{
+  static const struct {
+    const char *content;
+    const char *expect;
+    gboolean wrong_type;
+  } cases[] = {
+    { "{}", NULL, FALSE },
+    { "{\"userId\":null}", NULL, FALSE },
+    { "{\"userId\":\"admin\"}", "admin", FALSE },
+    { "{\"a\":[1,{\"userId\":2}],\"userId\":\"x\\\"y\\u00e9\"}", "x\"y\xc3\xa9", FALSE },
+    { "{\"us\\u0065rId\":\"esc\"}", "esc", FALSE },
+    { "{\"userId\":\"first\",\"userId\":\"last\"}", "last", FALSE },
+    { "{\"userId\":\"\"}", "", FALSE },
+    { "{\"userId\":5}", NULL, TRUE },
+    { "{\"userId\":{\"userId\":\"n\"}}", NULL, TRUE },
+    { "{\"userId\":false}", NULL, TRUE },
+    { "{\"userIdx\":\"no\"}", NULL, FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GString) text = g_string_new (NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(AlgerFrame) frame = NULL;
+    g_autofree char *got = NULL;
+    gboolean wrong_type = !cases[i].wrong_type;
+    JsonNode *member;
+
+    alger_frame_serialize_to (text, 1, 1, 101, cases[i].content);
+    frame = alger_frame_parse (text->str, text->len, &error);
+    g_assert_no_error (error);
+    got = alger_frame_dup_content_string (frame, "userId", &wrong_type);
+    g_assert_cmpstr (got, ==, cases[i].expect);
+    g_assert_cmpint (wrong_type, ==, cases[i].wrong_type);
+    /* the same verdict as the content built as a tree */
+    member = json_object_get_member (alger_frame_get_content (frame), "userId");
+    if (cases[i].expect != NULL)
+      g_assert_cmpstr (json_node_get_string (member), ==, cases[i].expect);
+    else if (!cases[i].wrong_type)
+      g_assert_true (member == NULL || JSON_NODE_HOLDS_NULL (member));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1030,6 +1075,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/fuzz/mutations", test_fuzz_mutations);
   g_test_add_func ("/alger/frame/json/check-matches-parse", test_check_matches_parse);
   g_test_add_func ("/alger/frame/parse/matches-tree-reader", test_parse_matches_tree);
+  g_test_add_func ("/alger/frame/content-string", test_content_string);
 
   return g_test_run ();
 }
