@@ -79,6 +79,9 @@ out_frame_free (OutFrame *frame)
 static void
 flush_outgoing (AlgerSession *self)
 {
+  /* each frame holds a reference on the session: the last one freed here
+   * may be the session's last */
+  g_autoptr(AlgerSession) keep = g_object_ref (self);
   OutFrame *head;
 
   while ((head = g_queue_peek_head (&self->outgoing)) != NULL && head->committed) {
@@ -347,6 +350,28 @@ on_error (SoupWebsocketConnection *connection, GError *error, gpointer user_data
       NULL, NULL);
 }
 
+static void record_open (AlgerSession *self);
+
+/* frames received but never handled (the client left while an earlier one
+ * was in progress, or before its credentials were checked): recorded all
+ * the same, with that as their error */
+static void
+record_unhandled (AlgerSession *self)
+{
+  GBytes *bytes;
+
+  while ((bytes = g_queue_pop_head (&self->incoming)) != NULL) {
+    gsize len = 0;
+    const char *data = g_bytes_get_data (bytes, &len);
+    g_autoptr(AlgerFrame) frame = alger_frame_parse (data, len, NULL);
+    g_autoptr(GError) error = g_error_new_literal (ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                                                   ALGER_SESSION_UNHANDLED_ERROR);
+
+    record_incoming (self, data, len, frame, error);
+    g_bytes_unref (bytes);
+  }
+}
+
 static void
 on_closed (SoupWebsocketConnection *connection, gpointer user_data)
 {
@@ -356,25 +381,27 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
   if (was == STATE_CLOSED)
     return;
   self->state = STATE_CLOSED;
-  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
-  if (was == STATE_READY)
+  /* a client that leaves while its credentials are being checked is
+   * recorded too, as a connection without a user */
+  if (was == STATE_AUTHENTICATING)
+    record_open (self);
+  if (was == STATE_READY || was == STATE_AUTHENTICATING) {
+    record_unhandled (self);
     alger_store_close_connection (self->store, self->id, self->conversation_id, "closed", NULL,
                                   NULL);
+  }
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
   g_object_unref (self);
 }
 
-void
-alger_session_accept (AlgerSession *self, JsonObject *user)
+/* the connection's row and its conversation's (user: NULL until known) */
+static void
+record_open (AlgerSession *self)
 {
   AlgerConnectionRecord rec = { 0 };
 
-  g_return_if_fail (ALGER_IS_SESSION (self));
-
-  if (self->state != STATE_AUTHENTICATING)
-    return;
-  self->user = json_object_ref (user);
   rec.id = self->id;
   rec.user_id = alger_session_get_user_id (self);
   rec.client_ip = self->client_ip;
@@ -385,6 +412,17 @@ alger_session_accept (AlgerSession *self, JsonObject *user)
   rec.status = "open";
   rec.conversation_id = self->conversation_id;
   alger_store_open_connection (self->store, &rec, NULL, NULL);
+}
+
+void
+alger_session_accept (AlgerSession *self, JsonObject *user)
+{
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  if (self->state != STATE_AUTHENTICATING)
+    return;
+  self->user = json_object_ref (user);
+  record_open (self);
   self->state = STATE_READY;
   process_incoming (self);
 }

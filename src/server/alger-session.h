@@ -16,6 +16,9 @@
 G_BEGIN_DECLS
 
 #define ALGER_TYPE_SESSION (alger_session_get_type ())
+
+/* the error recorded with a frame the session received but never handled */
+#define ALGER_SESSION_UNHANDLED_ERROR "not handled: the connection closed first"
 G_DECLARE_FINAL_TYPE (AlgerSession, alger_session, ALGER, SESSION, GObject)
 
 typedef struct _AlgerHandlers AlgerHandlers;

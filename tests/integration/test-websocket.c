@@ -475,6 +475,68 @@ test_audit_rows (Fixture *fx, gconstpointer data)
                    ==, 1);
 }
 
+/* clients that leave while their answer waits for its audit row: the answer
+ * is still recorded, never sent, and the session (whose last reference the
+ * pending frame held) is freed safely; the server goes on serving */
+static void
+test_gone_with_reply_pending (Fixture *fx, gconstpointer data)
+{
+  guint n = 20, burst = 5;
+
+  /* each client sends a burst (ids 1..burst: each answer takes the next id,
+   * so all are in sequence) and leaves at once: its answers are still
+   * waiting for their rows when the server sees it go */
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+
+    for (guint k = 1; k <= burst; k++) {
+      g_autofree char *text = g_strdup_printf (
+          "{\"id\":%u,\"requestId\":%u,\"type\":101,\"content\":\"{\\\"userId\\\":\\\"admin\\\"}\"}", k, k);
+      alger_test_client_send_raw (client, text);
+    }
+    soup_websocket_connection_close (client->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  }
+  {
+    g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+    gint64 id = alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
+    g_autoptr(JsonObject) frame = expect_frame (client, id, id, 201);
+  }
+  alger_test_server_stop (fx->server);
+  /* every frame in is recorded: handled, or (its client gone while the
+   * credentials were still being checked) with the reason it was not */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'incoming' and type_code = "
+                                                  "101 and json_extract(payload, "
+                                                  "'$.content.userId') = 'admin'"),
+                   ==, n * burst + 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'incoming' and (error is "
+                                                  "null or error = 'not handled: the connection "
+                                                  "closed first')"),
+                   ==, n * burst + 1);
+  /* each handled one has its answer recorded */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'incoming' and error is null"),
+                   ==, alger_test_db_int (fx->server, "select count(*) from "
+                                                      "conversation_messages where direction = "
+                                                      "'outgoing' and type_code = 201"));
+  /* and every connection, with its conversation, even one that left before
+   * its user was known */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                                  "status = 'closed'"),
+                   ==, n + 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversations where "
+                                                  "ended_at is not null and last_message_id is "
+                                                  "not null"),
+                   ==, n + 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages m "
+                                                  "join conversations c on c.id = "
+                                                  "m.conversation_id where m.id < "
+                                                  "c.first_message_id or m.id > "
+                                                  "c.last_message_id"),
+                   ==, 0);
+}
+
 static void
 test_shutdown (Fixture *fx, gconstpointer data)
 {
@@ -573,6 +635,7 @@ main (int argc, char **argv)
   ADD ("/alger/ws/catalog/empty", test_catalog_empty, no_catalog);
   ADD ("/alger/ws/audit/rows", test_audit_rows, NULL);
   ADD ("/alger/ws/shutdown", test_shutdown, NULL);
+  ADD ("/alger/ws/gone-with-reply-pending", test_gone_with_reply_pending, NULL);
   ADD ("/alger/ws/keepalive/drop", test_keepalive_drop, fast_keepalive);
   ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
   return g_test_run ();
