@@ -1049,6 +1049,84 @@ test_content_string (void)
   }
 }
 
+/* byte by byte, as alger_json_append_string() is specified: '"', '\\',
+ * control bytes and DEL escaped, U+2028/U+2029 as \u escapes, bytes that
+ * are not UTF-8 as \ufffd, other UTF-8 as it is */
+static void
+ref_append_string (GString *out, const char *s, gsize len)
+{
+  const guchar *p = (const guchar *) s, *end = p + len;
+
+  g_string_append_c (out, '"');
+  while (p < end) {
+    if (*p >= 0x80) {
+      const char *next = NULL;
+      gsize n;
+
+      if (!g_utf8_validate_len ((const char *) p, MIN ((gsize) (end - p), (gsize) 4), &next) &&
+          next == (const char *) p) {
+        g_string_append (out, "\\ufffd");
+        p++;
+        continue;
+      }
+      n = (gsize) (g_utf8_next_char (p) - (const char *) p);
+      if (n > (gsize) (end - p) || !g_utf8_validate_len ((const char *) p, n, NULL)) {
+        g_string_append (out, "\\ufffd");
+        p++;
+        continue;
+      }
+      if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        g_string_append (out, p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+      else
+        g_string_append_len (out, (const char *) p, (gssize) n);
+      p += n;
+      continue;
+    }
+    switch (*p) {
+    case '"': g_string_append (out, "\\\""); break;
+    case '\\': g_string_append (out, "\\\\"); break;
+    case '\b': g_string_append (out, "\\b"); break;
+    case '\f': g_string_append (out, "\\f"); break;
+    case '\n': g_string_append (out, "\\n"); break;
+    case '\r': g_string_append (out, "\\r"); break;
+    case '\t': g_string_append (out, "\\t"); break;
+    default:
+      if (*p < 0x20 || *p == 0x7f)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+    p++;
+  }
+  g_string_append_c (out, '"');
+}
+
+/* the writer agrees with the byte-by-byte reference on random strings long
+ * enough for its sixteen-byte scan, with every kind of byte at every offset */
+static void
+test_append_string_reference (void)
+{
+  static const char *const pieces[] = {
+    "a", "Z", "0", " ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+    "\xe2\x80\xa8", "\xe2\x80\xa9", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xe2\x80",
+    "abcdefghijklmnop", "/",
+  };
+  guint iterations = g_test_slow () ? 200000 : 20000;
+
+  for (guint i = 0; i < iterations; i++) {
+    g_autoptr(GString) in = g_string_new (NULL);
+    g_autoptr(GString) got = g_string_new ("x");
+    g_autoptr(GString) want = g_string_new ("x");
+    guint n = (guint) g_test_rand_int_range (0, 24);
+
+    for (guint k = 0; k < n; k++)
+      g_string_append (in, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+    alger_json_append_string (got, in->str, (gssize) in->len);
+    ref_append_string (want, in->str, in->len);
+    g_assert_cmpstr (got->str, ==, want->str);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1076,6 +1154,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/json/check-matches-parse", test_check_matches_parse);
   g_test_add_func ("/alger/frame/parse/matches-tree-reader", test_parse_matches_tree);
   g_test_add_func ("/alger/frame/content-string", test_content_string);
+  g_test_add_func ("/alger/frame/json/append-string-reference", test_append_string_reference);
 
   return g_test_run ();
 }
