@@ -191,16 +191,45 @@ span_get_int (const char *text, gsize start, gsize span, gint64 *out)
   return node != NULL && node_get_int (node, big_ints, out);
 }
 
-/* the string a JSON string literal (quotes included, already checked) holds */
+/* the string a JSON string literal (quotes included, already checked) holds:
+ * the two-character escapes decoded here, \u escapes by the reader */
 static char *
 span_dup_string (const char *text, gsize start, gsize span)
 {
+  const char *p = text + start + 1;
+  const char *end = text + start + span - 1;
   g_autoptr(JsonNode) node = NULL;
+  char *out, *o;
 
-  if (memchr (text + start + 1, '\\', span - 2) == NULL)
-    return g_strndup (text + start + 1, span - 2);
-  node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
-  return json_node_dup_string (node);
+  if (memchr (p, '\\', (gsize) (end - p)) == NULL)
+    return g_strndup (p, (gsize) (end - p));
+  out = o = g_malloc ((gsize) (end - p) + 1);
+  while (p < end) {
+    const char *bs = memchr (p, '\\', (gsize) (end - p));
+    const char *run_end = bs != NULL ? bs : end;
+
+    memcpy (o, p, (gsize) (run_end - p));
+    o += run_end - p;
+    if (bs == NULL)
+      break;
+    switch (bs[1]) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '/': *o++ = '/'; break;
+    case 'b': *o++ = '\b'; break;
+    case 'f': *o++ = '\f'; break;
+    case 'n': *o++ = '\n'; break;
+    case 'r': *o++ = '\r'; break;
+    case 't': *o++ = '\t'; break;
+    default: /* \uXXXX (surrogate pairs, U+FFFD for lone ones): the reader's rules */
+      g_free (out);
+      node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
+      return json_node_dup_string (node);
+    }
+    p = bs + 2;
+  }
+  *o = '\0';
+  return out;
 }
 
 enum { MEMBER_ID, MEMBER_REQUEST_ID, MEMBER_TYPE, MEMBER_CONTENT, N_MEMBERS };
