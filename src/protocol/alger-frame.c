@@ -406,7 +406,8 @@ alger_frame_serialize (gint64 id, gint64 request_id, gint64 type, const char *co
                        gsize *length)
 {
   gsize content_len = content_json != NULL ? strlen (content_json) : 2;
-  GString *out = g_string_sized_new (80 + content_len + content_len / 8);
+  /* room for the worst case alger_json_append_string() reserves: no realloc */
+  GString *out = g_string_sized_new (80 + 6 * content_len + 2);
 
   alger_frame_serialize_to (out, id, request_id, type, content_json);
   if (length != NULL)
