@@ -72,6 +72,21 @@ on_stopped (AlgerDaemon *daemon, gpointer user_data)
   g_main_loop_quit (user_data);
 }
 
+/* libsoup logs every WebSocket frame at debug level, and GLib's default
+ * writer reads G_MESSAGES_DEBUG from the environment again for each message.
+ * Whether debug messages can show at all is decided once (--verbose, or
+ * G_MESSAGES_DEBUG set); everything that may show goes to the default
+ * writer, which still filters by domain. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  gboolean debug_possible = GPOINTER_TO_INT (user_data);
+
+  if ((level & G_LOG_LEVEL_DEBUG) != 0 && !debug_possible)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -120,6 +135,12 @@ main (int argc, char **argv)
   }
   if (verbose)
     g_log_set_debug_enabled (TRUE);
+  {
+    const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+    gboolean debug_possible = verbose || (domains != NULL && domains[0] != '\0');
+
+    g_log_set_writer_func (log_writer, GINT_TO_POINTER (debug_possible), NULL);
+  }
   if (set_password_user != NULL)
     return set_password (config, set_password_user);
 

@@ -1,5 +1,6 @@
 /* test-cli.c: algerd's command line: version, configuration errors, accounts */
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "alger-test-harness.h"
@@ -146,6 +147,62 @@ test_admin_user (void)
   g_assert_cmpint (alger_test_db_int (server, "select count(*) from users"), ==, 1);
 }
 
+/* start algerd on a fresh state dir, stop it with SIGTERM once it listens;
+ * everything it printed */
+static char *
+run_until_listening (const char *extra_arg)
+{
+  g_autofree char *state = g_dir_make_tmp ("alger-cli-XXXXXX", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rm = NULL;
+  char *line;
+
+  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  proc = g_subprocess_launcher_spawn (launcher, &error, alger_test_algerd_path (), "--port", "0",
+                                      "--host", "127.0.0.1", "--state-dir", state, "--bus=none",
+                                      "--http-port", "0", extra_arg, NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error)) != NULL) {
+    gboolean up = strstr (line, "listening on") != NULL;
+
+    g_string_append_printf (out, "%s\n", line);
+    g_free (line);
+    if (up)
+      break;
+  }
+  g_assert_no_error (error);
+  g_subprocess_send_signal (proc, SIGTERM);
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL) {
+    g_string_append_printf (out, "%s\n", line);
+    g_free (line);
+  }
+  g_assert_true (g_subprocess_wait_check (proc, NULL, NULL));
+  rm = g_strdup_printf ("rm -rf '%s'", state);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* warnings always reach the journal (stderr); debug messages only with
+ * --verbose (or G_MESSAGES_DEBUG): algerd drops the others before GLib's
+ * default writer would look at the environment for each of libsoup's */
+static void
+test_log_levels (void)
+{
+  g_autofree char *quiet = run_until_listening (NULL);
+  g_autofree char *verbose = run_until_listening ("--verbose");
+
+  g_assert_nonnull (strstr (quiet, "still has its default password"));
+  g_assert_null (strstr (quiet, "database migrated to version"));
+  g_assert_nonnull (strstr (verbose, "still has its default password"));
+  g_assert_nonnull (strstr (verbose, "database migrated to version"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -157,5 +214,6 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/alger/cli/set-password", test_set_password);
   g_test_add_func ("/alger/cli/admin-user", test_admin_user);
+  g_test_add_func ("/alger/cli/log-levels", test_log_levels);
   return g_test_run ();
 }
