@@ -114,17 +114,6 @@ out_frame_committed (gboolean ok, const GError *error, gpointer user_data)
 }
 
 static char *
-outgoing_audit_payload (gint64 id, gint64 request_id, gint64 type, const char *content_json)
-{
-  GString *out = g_string_sized_new (strlen (content_json) + 80);
-
-  alger_frame_append_head (out, id, request_id, type);
-  g_string_append (out, content_json);
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
-
-static char *
 error_of_content (gint64 type, const char *content_json)
 {
   g_autoptr(JsonParser) parser = NULL;
@@ -151,7 +140,6 @@ static void
 send_frame (AlgerSession *self, gint64 request_id, gint64 type, const char *content_json)
 {
   AlgerFrameRecord rec = { 0 };
-  g_autofree char *payload = NULL;
   g_autofree char *error = NULL;
   g_autofree char *text = NULL;
   OutFrame *frame;
@@ -180,7 +168,6 @@ send_frame (AlgerSession *self, gint64 request_id, gint64 type, const char *cont
   } else {
     text = alger_frame_serialize (id, request_id, type, content_json, &len);
   }
-  payload = outgoing_audit_payload (id, request_id, type, content_json);
   error = error_of_content (type, content_json);
 
   frame = g_new0 (OutFrame, 1);
@@ -194,7 +181,7 @@ send_frame (AlgerSession *self, gint64 request_id, gint64 type, const char *cont
   rec.request_id = request_id;
   rec.type_code = type;
   rec.status_code = type;
-  rec.payload = payload;
+  rec.content = content_json; /* the store writes the frame around it */
   rec.error = error;
   alger_store_record_frame (self->store, &rec, out_frame_committed, frame);
 }
@@ -222,8 +209,8 @@ record_incoming (AlgerSession *self, const char *data, gsize len, AlgerFrame *fr
                  const GError *error)
 {
   AlgerFrameRecord rec = { 0 };
-  g_autofree char *payload = frame != NULL ? alger_frame_audit_payload_of (frame)
-                                            : alger_frame_audit_payload (data, len);
+  /* a frame that parsed: the store writes it around its content */
+  g_autofree char *payload = frame != NULL ? NULL : alger_frame_audit_payload (data, len);
 
   rec.conversation_id = self->conversation_id;
   rec.direction = ALGER_DIRECTION_INCOMING;
@@ -232,6 +219,7 @@ record_incoming (AlgerSession *self, const char *data, gsize len, AlgerFrame *fr
   rec.type_code = frame != NULL ? frame->type : -1;
   rec.status_code = -1;
   rec.payload = payload;
+  rec.content = frame != NULL ? frame->content_text : NULL;
   rec.error = error != NULL ? error->message : NULL;
   alger_store_record_frame (self->store, &rec, NULL, NULL);
 }

@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "alger-error.h"
+#include "alger-frame.h"
 #include "alger-redact.h"
 #include "alger-sqlite-util.h"
 #include "alger-store-schema.h"
@@ -87,6 +88,7 @@ typedef struct {
   AlgerStoreDoneFunc done;
   gpointer user_data;
   GError *error; /* set by the writer when the op failed */
+  gboolean compose; /* OP_FRAME: s[1] is the content; the writer adds the head */
   SyncCall *sync;
   gint64 n[OP_MAX_INTS];
   const char *s[OP_MAX_STRINGS];
@@ -959,6 +961,18 @@ op_scrub (AlgerSqliteStore *self, Op *op)
     if (op->scrubbed[i] != NULL)
       op->s[i] = op->scrubbed[i];
   }
+  if (op->compose) {
+    /* the whole frame around its (redacted) content */
+    GString *payload = g_string_sized_new (strlen (op->s[1]) + 80);
+
+    alger_frame_append_head (payload, op->n[1], op->n[2], op->n[3]);
+    g_string_append (payload, op->s[1]);
+    g_string_append_c (payload, '}');
+    g_free (op->scrubbed[1]);
+    op->scrubbed[1] = g_string_free (payload, FALSE);
+    op->s[1] = op->scrubbed[1];
+    op->compose = FALSE;
+  }
 }
 
 static void
@@ -1007,9 +1021,10 @@ sqlite_record_frame (AlgerStore *store, const AlgerFrameRecord *rec, AlgerStoreD
 
   g_return_if_fail (rec != NULL);
   strs[0] = rec->conversation_id;
-  strs[1] = store_json (self, rec->payload, TRUE, &payload);
+  strs[1] = store_json (self, rec->payload != NULL ? rec->payload : rec->content, TRUE, &payload);
   strs[2] = store_text (rec->error, &error);
   op = op_new (OP_FRAME, done, user_data, strs, G_N_ELEMENTS (strs));
+  op->compose = rec->payload == NULL && strs[1] != NULL;
   op->n[0] = rec->direction;
   op->n[1] = rec->message_id;
   op->n[2] = rec->request_id;

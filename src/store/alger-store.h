@@ -66,6 +66,10 @@ typedef struct {
   gint64 status_code; /* -1 = NULL; outgoing frames carry their type here */
   const char *payload; /* JSON text of the whole frame (content parsed) or the raw text */
   const char *error;   /* nullable */
+  /* instead of payload: the frame's content (JSON text); the store writes
+   * {"id":message_id,"requestId":request_id,"type":type_code,"content":…}
+   * itself, off the caller's thread */
+  const char *content;
 } AlgerFrameRecord;
 
 typedef struct {

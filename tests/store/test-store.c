@@ -899,6 +899,36 @@ test_conversation_range (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
 }
 
+/* a frame given as its content: the store writes the frame around it, with
+ * the content redacted, and nothing under the metadata policy */
+static void
+test_frame_content (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  AlgerFrameRecord rec = {
+    .conversation_id = "v",
+    .direction = ALGER_DIRECTION_INCOMING,
+    .message_id = 7,
+    .request_id = -3,
+    .type_code = 100,
+    .status_code = -1,
+    .content = "{\"username\":\"a\",\"password\":\"hunter2\"}",
+  };
+  g_autofree char *payload = NULL;
+
+  open_conversation (fx, "c", "v");
+  alger_store_record_frame (ALGER_STORE (fx->store), &rec, NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  payload = sql_text (fx->path, "SELECT payload FROM conversation_messages");
+  if (GPOINTER_TO_INT (data) == ALGER_PAYLOAD_METADATA) {
+    g_assert_null (payload);
+    return;
+  }
+  g_assert_cmpstr (payload, ==,
+                   "{\"id\":7,\"requestId\":-3,\"type\":100,\"content\":{\"username\":\"a\","
+                   "\"password\":\"[redacted]\"}}");
+}
+
 static gint64
 file_size (const char *path)
 {
@@ -1503,6 +1533,8 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/flush-dispose", test_flush_and_dispose, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/connection", test_connection, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frames", test_frames, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/frame-content", test_frame_content, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/frame-content/metadata", test_frame_content, ALGER_PAYLOAD_METADATA);
   ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/read/conversation-range", test_conversation_range, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/full", test_policy, ALGER_PAYLOAD_FULL);
