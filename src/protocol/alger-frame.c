@@ -331,20 +331,6 @@ alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *w
   return span_dup_string (text, start, span);
 }
 
-char *
-alger_frame_audit_payload_of (const AlgerFrame *frame)
-{
-  GString *out;
-
-  g_return_val_if_fail (frame != NULL, NULL);
-
-  out = g_string_sized_new (strlen (frame->content_text) + 80);
-  alger_frame_append_head (out, frame->id, frame->request_id, frame->type);
-  g_string_append (out, frame->content_text);
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
-
 gint64
 alger_frame_peek_id (const char *data, gsize length)
 {

@@ -92,8 +92,4 @@ gboolean alger_frame_type_is_request (gint64 type);
  * JSON string (invalid UTF-8 replaced by U+FFFD). Never NULL. Does not redact. */
 char *alger_frame_audit_payload (const char *data, gsize length);
 
-/* the same for a frame that parsed, without parsing again:
- * {"id":…,"requestId":…,"type":…,"content":<content as received>} */
-char *alger_frame_audit_payload_of (const AlgerFrame *frame);
-
 G_END_DECLS
