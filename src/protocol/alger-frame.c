@@ -221,7 +221,7 @@ span_dup_string (const char *text, gsize start, gsize span)
     case 'n': *o++ = '\n'; break;
     case 'r': *o++ = '\r'; break;
     case 't': *o++ = '\t'; break;
-    default: /* \uXXXX (surrogate pairs, U+FFFD for lone ones): the reader's rules */
+    default: /* a \u escape (surrogate pairs, U+FFFD for lone ones): the reader's rules */
       g_free (out);
       node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
       return json_node_dup_string (node);

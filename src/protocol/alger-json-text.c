@@ -191,7 +191,7 @@ read_string (Reader *r)
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
           u = 0xFFFD;
         }
-        /* \uXXXX is 6 bytes for at most 3 of UTF-8 (U+FFFD too); a pair is
+        /* a \u escape is 6 bytes for at most 3 of UTF-8 (U+FFFD too); a pair is
          * 12 for 4: the buffer is always large enough */
         if (o != NULL)
           o += g_unichar_to_utf8 (u, o);
@@ -546,35 +546,6 @@ static const guint8 byte_class[256] = {
   2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
-/* the end of the run of class-0 bytes at p: sixteen at a time with SSE2
- * (a quote, a backslash, a control byte, DEL or a non-ASCII byte ends it) */
-static inline const guchar *
-copy_run_end (const guchar *p, const guchar *end)
-{
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i space = _mm_set1_epi8 (0x20);
-  const __m128i del = _mm_set1_epi8 (0x7f);
-
-  while (end - p >= 16) {
-    __m128i v = _mm_loadu_si128 ((const __m128i *) p);
-    /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
-    __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
-                                              _mm_cmpeq_epi8 (v, bslash)),
-                                _mm_or_si128 (_mm_cmplt_epi8 (v, space), _mm_cmpeq_epi8 (v, del)));
-    int mask = _mm_movemask_epi8 (hit);
-
-    if (mask != 0)
-      return p + __builtin_ctz ((unsigned int) mask);
-    p += 16;
-  }
-#endif
-  while (p < end && byte_class[*p] == 0)
-    p++;
-  return p;
-}
-
 /* length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid */
 static gsize
 utf8_sequence_length (const guchar *p, const guchar *end)
@@ -637,7 +608,7 @@ alger_json_append_string (GString *out, const char *s, gssize length)
   while (p < end) {
     guint8 cls = byte_class[*p];
     if (G_LIKELY (cls == 0)) {
-      const guchar *run_end = copy_run_end (p + 1, end);
+      const guchar *run_end = alger_json_text_run_end (p + 1, end, TRUE);
 
       memcpy (o, p, (gsize) (run_end - p));
       o += run_end - p;

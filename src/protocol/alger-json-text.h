@@ -62,31 +62,41 @@ const char *alger_json_text_skip_string (const char *p, const char *end);
 const char *alger_json_text_skip_value (const char *p, const char *end);
 
 /* The first byte of [p, end) that ends a plain run inside a JSON string: '"', '\\',
- * a control character (< 0x20) or a non-ASCII byte (>= 0x80, for readers that check
- * UTF-8 there); @end when there is none. Sixteen bytes at a time with SSE2. */
+ * a control character (< 0x20), a non-ASCII byte (>= 0x80, for readers that check
+ * UTF-8 there) and, when @stop_at_del, DEL (which the writer escapes); @end when
+ * there is none. Sixteen bytes at a time with SSE2. */
 static inline const guchar *
-alger_json_text_plain_end (const guchar *p, const guchar *end)
+alger_json_text_run_end (const guchar *p, const guchar *end, gboolean stop_at_del)
 {
 #ifdef __SSE2__
   const __m128i quote = _mm_set1_epi8 ('"');
   const __m128i bslash = _mm_set1_epi8 ('\\');
   const __m128i space = _mm_set1_epi8 (0x20);
+  const __m128i del = _mm_set1_epi8 (stop_at_del ? 0x7f : '"');
 
   while (end - p >= 16) {
     __m128i v = _mm_loadu_si128 ((const __m128i *) p);
     /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
     __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
                                               _mm_cmpeq_epi8 (v, bslash)),
-                                _mm_cmplt_epi8 (v, space));
+                                _mm_or_si128 (_mm_cmplt_epi8 (v, space), _mm_cmpeq_epi8 (v, del)));
     int mask = _mm_movemask_epi8 (hit);
     if (mask != 0)
       return p + __builtin_ctz ((unsigned) mask);
     p += 16;
   }
 #endif
-  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\' &&
+         !(stop_at_del && *p == 0x7f))
     p++;
   return p;
+}
+
+/* the same without DEL: where a reader's plain run ends */
+static inline const guchar *
+alger_json_text_plain_end (const guchar *p, const guchar *end)
+{
+  return alger_json_text_run_end (p, end, FALSE);
 }
 
 /* format a finite double as Python's repr() would; @buf needs 32 bytes */
