@@ -711,6 +711,49 @@ test_png (void)
   rm_rf (outputs);
 }
 
+/* a chart: flat background and bars, as the figure node draws.  Its rows
+ * repeat, so the PNG takes the run encoder: the file is far smaller than
+ * the pixels, and every pixel reads back exactly */
+static float
+fill_chart (gsize i)
+{
+  gsize ch = i / (90 * 120), y = (i / 120) % 90, x = i % 120;
+  gsize bar = x / 20;
+
+  if (x % 20 >= 4 && y >= 10 + bar * 12)
+    return (float) ((bar * 37 + ch * 71) % 255) / 255.f;
+  return 23.f / 255.f;
+}
+
+static void
+test_png_chart (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-png-XXXXXX", NULL);
+  gsize shape[] = { 3, 90, 120 };
+  g_autoptr(AlgerValue) chart = float_array (3, shape, fill_chart);
+  const float *c = alger_value_array_peek_data (chart);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) arts = write_value (outputs, "chart", chart, &error);
+  g_autofree char *path = NULL;
+  g_autofree guint8 *px = NULL;
+  GStatBuf st;
+  guint w = 0, h = 0;
+
+  g_assert_no_error (error);
+  path = artifact_path (outputs, arts, NULL);
+  px = read_png (path, PNG_FORMAT_RGB, &w, &h);
+  g_assert_cmpuint (w, ==, 120);
+  g_assert_cmpuint (h, ==, 90);
+  for (guint y = 0; y < 90; y++)
+    for (guint x = 0; x < 120; x++)
+      for (guint ch = 0; ch < 3; ch++)
+        g_assert_cmpuint (px[(y * 120 + x) * 3 + ch], ==,
+                          expect_pixel (c[ch * 90 * 120 + y * 120 + x]));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, <, 90 * (1 + 3 * 120) / 8);
+  rm_rf (outputs);
+}
+
 /* rows wider than the converter's 16-pixel blocks, with a tail: every
  * pixel must equal the scalar rounding */
 static void
@@ -930,6 +973,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/artifacts/npy", test_npy);
   g_test_add_func ("/alger/artifacts/png", test_png);
   g_test_add_func ("/alger/artifacts/png-wide-rows", test_png_wide_rows);
+  g_test_add_func ("/alger/artifacts/png-chart", test_png_chart);
   g_test_add_func ("/alger/artifacts/dict-with-image", test_dict_with_image);
   g_test_add_func ("/alger/artifacts/scalars", test_scalars);
   g_test_add_func ("/alger/describe/format-float", test_format_float);
