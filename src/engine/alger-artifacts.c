@@ -254,6 +254,51 @@ plane_to_pixels (const float *f, const guint8 *u, guint scale, gsize n, guint8 *
     out[i] = to_pixel_f32 (f[i]);
 }
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define INTERLEAVE_CLONES __attribute__ ((target_clones ("ssse3", "default")))
+#else
+#define INTERLEAVE_CLONES
+#endif
+
+typedef guint8 v16u8 __attribute__ ((vector_size (16)));
+
+/* three rows of @w bytes to one of r,g,b triplets; sixteen pixels at a
+ * time as six two-vector shuffles (pshufb with SSSE3) */
+INTERLEAVE_CLONES
+static void
+interleave_rgb (const guint8 *r, const guint8 *g, const guint8 *b, gsize w, guint8 *out)
+{
+  /* the first shuffle of each output vector takes red and green (indices
+   * 16.. are green), the second adds blue (16.. are blue); 0 fills a place
+   * the second one overwrites */
+  static const v16u8 rg0 = { 0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5 };
+  static const v16u8 b0 = { 0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15 };
+  static const v16u8 rg1 = { 21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26 };
+  static const v16u8 b1 = { 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15 };
+  static const v16u8 rg2 = { 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0 };
+  static const v16u8 b2 = { 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31 };
+  gsize x = 0;
+
+  for (; x + 16 <= w; x += 16, out += 48) {
+    v16u8 vr, vg, vb, o0, o1, o2;
+
+    memcpy (&vr, r + x, 16);
+    memcpy (&vg, g + x, 16);
+    memcpy (&vb, b + x, 16);
+    o0 = __builtin_shuffle (__builtin_shuffle (vr, vg, rg0), vb, b0);
+    o1 = __builtin_shuffle (__builtin_shuffle (vr, vg, rg1), vb, b1);
+    o2 = __builtin_shuffle (__builtin_shuffle (vr, vg, rg2), vb, b2);
+    memcpy (out, &o0, 16);
+    memcpy (out + 16, &o1, 16);
+    memcpy (out + 32, &o2, 16);
+  }
+  for (; x < w; x++, out += 3) {
+    out[0] = r[x];
+    out[1] = g[x];
+    out[2] = b[x];
+  }
+}
+
 /* the PNG's scanlines: per row a filter byte (0, none) and the pixels,
  * channels interleaved; @tmp holds one row per channel */
 static void
@@ -291,11 +336,7 @@ fill_scanlines (AlgerValue *array, guint8 *raw, guint8 *tmp)
       plane_to_pixels (is_f32 ? f + c * plane + off : NULL, u + c * plane + off, scale, w,
                        tmp + c * w);
     if (channels == 3) {
-      for (gsize x = 0; x < w; x++, row += 3) {
-        row[0] = tmp[x];
-        row[1] = tmp[w + x];
-        row[2] = tmp[2 * w + x];
-      }
+      interleave_rgb (tmp, tmp + w, tmp + 2 * w, w, row);
     } else {
       for (gsize x = 0; x < w; x++)
         for (gsize c = 0; c < channels; c++)
