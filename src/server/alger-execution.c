@@ -121,14 +121,15 @@ alger_execution_is_stop_requested (AlgerExecution *self)
 }
 
 void
-alger_execution_emit_node (AlgerExecution *self, JsonObject *report)
+alger_execution_emit_node (AlgerExecution *self, const char *content, gboolean failed)
 {
   g_return_if_fail (ALGER_IS_EXECUTION (self));
+  g_return_if_fail (content != NULL);
 
   /* after a stop is acknowledged the client must see no further node */
   if (self->stop_requested || self->status != ALGER_EXECUTION_RUNNING)
     return;
-  g_signal_emit (self, signals[SIGNAL_NODE_FINISHED], 0, report);
+  g_signal_emit (self, signals[SIGNAL_NODE_FINISHED], 0, content, failed);
 }
 
 void
@@ -187,10 +188,13 @@ alger_execution_class_init (AlgerExecutionClass *klass)
                                               G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
-  /* report: the 205/305 content object */
+  /* content: the 205/305 content object as compact JSON text (made on the
+   * worker, so the main loop only forwards it); failed: a 305 */
   signals[SIGNAL_NODE_FINISHED] = g_signal_new ("node-finished", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+                                                G_TYPE_NONE, 2,
+                                                G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                                                G_TYPE_BOOLEAN);
   /* report: the 207/307 content object */
   signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,

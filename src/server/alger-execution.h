@@ -43,7 +43,7 @@ gboolean alger_execution_request_stop (AlgerExecution *self);
 gboolean alger_execution_is_stop_requested (AlgerExecution *self);
 
 /* main context only; used by AlgerExecutions as reports arrive */
-void alger_execution_emit_node (AlgerExecution *self, JsonObject *report);
+void alger_execution_emit_node (AlgerExecution *self, const char *content, gboolean failed);
 void alger_execution_finish (AlgerExecution *self, AlgerExecutionStatus status,
                              JsonObject *final_report);
 

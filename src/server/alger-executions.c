@@ -63,8 +63,8 @@ typedef struct {
   gint64 request_id;
   gulong node_handler;
   gulong finished_handler;
-  JsonNode *pipeline_owner;
-  JsonNode *executed_by;
+  char *pipeline_owner; /* {id,label} as compact JSON */
+  char *executed_by;    /* the same */
   gint64 started_mono;
 } RunState;
 
@@ -81,16 +81,20 @@ typedef struct {
   gboolean compat_original;
   guint delay_min_ms;
   guint delay_max_ms;
+  char *pipeline_owner; /* copies of the RunState's texts, for the */
+  char *executed_by;    /* tracked-output events */
   GMainContext *context;
 } Job;
 
+/* one node's report, made on the worker as the texts the main loop records
+ * and sends */
 typedef struct {
   AlgerExecutions *owner;
   char *execution_id;
-  JsonObject *report;    /* 205/305 content */
-  JsonArray *artifacts;  /* tracked-output artifacts of the node */
-  char *node_id;
-  char *node_kind;
+  char *content;       /* 205/305 content, compact JSON */
+  char *error;         /* the node's error (a 305), else NULL */
+  char *description;   /* of its tracked-output events */
+  GPtrArray *tracked;  /* tracked-output event payloads (char *) */
 } NodeMsg;
 
 typedef struct {
@@ -112,8 +116,8 @@ run_state_free (RunState *state)
   }
   g_clear_object (&state->session);
   g_clear_object (&state->execution);
-  g_clear_pointer (&state->pipeline_owner, json_node_unref);
-  g_clear_pointer (&state->executed_by, json_node_unref);
+  g_free (state->pipeline_owner);
+  g_free (state->executed_by);
   g_free (state);
 }
 
@@ -125,6 +129,8 @@ job_free (Job *job)
   g_free (job->graph_text);
   g_free (job->strategy);
   g_free (job->outputs_dir);
+  g_free (job->pipeline_owner);
+  g_free (job->executed_by);
   g_clear_pointer (&job->context, g_main_context_unref);
   g_free (job);
 }
@@ -133,10 +139,10 @@ static void
 node_msg_free (NodeMsg *msg)
 {
   g_free (msg->execution_id);
-  g_clear_pointer (&msg->report, json_object_unref);
-  g_clear_pointer (&msg->artifacts, json_array_unref);
-  g_free (msg->node_id);
-  g_free (msg->node_kind);
+  g_free (msg->content);
+  g_free (msg->error);
+  g_free (msg->description);
+  g_clear_pointer (&msg->tracked, g_ptr_array_unref);
   g_free (msg);
 }
 
@@ -192,29 +198,10 @@ deliver_node (gpointer data)
 
   if (state == NULL)
     return G_SOURCE_REMOVE;
-  for (guint i = 0; i < json_array_get_length (msg->artifacts); i++) {
-    g_autoptr(JsonBuilder) b = json_builder_new ();
-    g_autofree char *payload = NULL;
-    g_autofree char *description = NULL;
-
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "nodeId");
-    json_builder_add_string_value (b, msg->node_id);
-    json_builder_set_member_name (b, "nodeKind");
-    json_builder_add_string_value (b, msg->node_kind);
-    json_builder_set_member_name (b, "artifact");
-    json_builder_add_value (b, json_node_copy (json_array_get_element (msg->artifacts, i)));
-    json_builder_set_member_name (b, "pipelineOwner");
-    json_builder_add_value (b, json_node_copy (state->pipeline_owner));
-    json_builder_set_member_name (b, "executedBy");
-    json_builder_add_value (b, json_node_copy (state->executed_by));
-    json_builder_end_object (b);
-    payload = builder_string (b);
-    description = g_strdup_printf ("Tracked output saved for node '%s' (%s).", msg->node_id,
-                                   msg->node_kind);
-    record_event (self, msg->execution_id, "tracked-output", description, payload);
-  }
-  if (json_object_has_member (msg->report, "error")) {
+  for (guint i = 0; i < msg->tracked->len; i++)
+    record_event (self, msg->execution_id, "tracked-output", msg->description,
+                  g_ptr_array_index (msg->tracked, i));
+  if (msg->error != NULL) {
     AlgerErrorRecord rec = { 0 };
     rec.conversation_id = state->session != NULL
                             ? alger_session_get_conversation_id (state->session)
@@ -223,10 +210,10 @@ deliver_node (gpointer data)
     rec.message_id = -1;
     rec.type_code = 305;
     rec.severity = "pipeline";
-    rec.message = json_object_get_string_member (msg->report, "error");
+    rec.message = msg->error;
     alger_store_record_error (self->store, &rec, NULL, NULL);
   }
-  alger_execution_emit_node (state->execution, msg->report);
+  alger_execution_emit_node (state->execution, msg->content, msg->error != NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -259,8 +246,8 @@ deliver_end (gpointer data)
   json_object_set_string_member (final, "executionId", msg->execution_id);
   if (status == ALGER_EXECUTION_FINISHED) {
     g_autofree char *summary_payload = NULL;
-    g_autofree char *owner = alger_json_to_string (state->pipeline_owner);
-    g_autofree char *by = alger_json_to_string (state->executed_by);
+    const char *owner = state->pipeline_owner;
+    const char *by = state->executed_by;
     const char *text = msg->summary_text;
     gsize len = strlen (text);
 
@@ -347,37 +334,92 @@ typedef struct {
 } WorkerCtx;
 
 static void
+append_member_name (GString *out, const char *name)
+{
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  alger_json_append_string (out, name, -1);
+  g_string_append_c (out, ':');
+}
+
+static void
+append_string_member (GString *out, const char *name, const char *value)
+{
+  append_member_name (out, name);
+  alger_json_append_string (out, value, -1);
+}
+
+/* the 205/305 content: executionId, nodeId, nodeKind, status, durationMs,
+ * predecessors, order, then pipelineId (runs of a stored pipeline) and
+ * error (a failed node) */
+static char *
+node_content (Job *job, const AlgerNodeReport *report, const char *kind)
+{
+  GString *out = g_string_sized_new (256);
+  char number[32];
+
+  g_string_append_c (out, '{');
+  append_string_member (out, "executionId", alger_execution_get_id (job->execution));
+  append_string_member (out, "nodeId", report->node_id);
+  append_string_member (out, "nodeKind", kind);
+  append_string_member (out, "status", report->error == NULL ? "success" : "error");
+  append_member_name (out, "durationMs");
+  g_string_append (out, alger_json_format_double (round_ms (report->duration_ms), number));
+  append_member_name (out, "predecessors");
+  g_string_append_c (out, '[');
+  for (guint i = 0; report->predecessors != NULL && report->predecessors[i] != NULL; i++) {
+    if (i > 0)
+      g_string_append_c (out, ',');
+    alger_json_append_string (out, report->predecessors[i], -1);
+  }
+  g_string_append_c (out, ']');
+  append_member_name (out, "order");
+  g_string_append_printf (out, "%u", report->order);
+  if (g_strcmp0 (alger_execution_get_source (job->execution), "db") == 0)
+    append_string_member (out, "pipelineId", alger_execution_get_pipeline_id (job->execution));
+  if (report->error != NULL)
+    append_string_member (out, "error", report->error->message);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+/* a tracked-output event: nodeId, nodeKind, artifact, pipelineOwner, executedBy */
+static char *
+tracked_payload (Job *job, const AlgerNodeReport *report, const char *kind, JsonNode *artifact)
+{
+  GString *out = g_string_sized_new (384);
+
+  g_string_append_c (out, '{');
+  append_string_member (out, "nodeId", report->node_id);
+  append_string_member (out, "nodeKind", kind);
+  append_member_name (out, "artifact");
+  alger_json_append_node (out, artifact);
+  append_member_name (out, "pipelineOwner");
+  g_string_append (out, job->pipeline_owner);
+  append_member_name (out, "executedBy");
+  g_string_append (out, job->executed_by);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static void
 worker_node_cb (const AlgerNodeReport *report, gpointer user_data)
 {
   WorkerCtx *wctx = user_data;
   Job *job = wctx->job;
   NodeMsg *msg = g_new0 (NodeMsg, 1);
-  JsonObject *obj = json_object_new ();
-  JsonArray *preds = json_array_new ();
+  const char *kind = report->node_kind != NULL ? report->node_kind : "";
 
   msg->owner = job->owner;
   msg->execution_id = g_strdup (alger_execution_get_id (job->execution));
-  msg->node_id = g_strdup (report->node_id);
-  msg->node_kind = g_strdup (report->node_kind != NULL ? report->node_kind : "");
-  json_object_set_string_member (obj, "executionId", msg->execution_id);
-  json_object_set_string_member (obj, "nodeId", report->node_id);
-  json_object_set_string_member (obj, "nodeKind", msg->node_kind);
-  json_object_set_string_member (obj, "status", report->error == NULL ? "success" : "error");
-  json_object_set_double_member (obj, "durationMs", round_ms (report->duration_ms));
-  for (guint i = 0; report->predecessors != NULL && report->predecessors[i] != NULL; i++)
-    json_array_add_string_element (preds, report->predecessors[i]);
-  json_object_set_array_member (obj, "predecessors", preds);
-  json_object_set_int_member (obj, "order", report->order);
-  if (g_strcmp0 (alger_execution_get_source (job->execution), "db") == 0)
-    json_object_set_string_member (obj, "pipelineId",
-                                   alger_execution_get_pipeline_id (job->execution));
-  if (report->error != NULL)
-    json_object_set_string_member (obj, "error", report->error->message);
-  msg->report = obj;
-  msg->artifacts = json_array_new ();
+  msg->content = node_content (job, report, kind);
+  msg->error = report->error != NULL ? g_strdup (report->error->message) : NULL;
+  msg->description =
+    g_strdup_printf ("Tracked output saved for node '%s' (%s).", report->node_id, kind);
+  msg->tracked = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; report->artifacts != NULL && i < report->artifacts->len; i++)
-    json_array_add_element (msg->artifacts,
-                            json_node_copy (g_ptr_array_index (report->artifacts, i)));
+    g_ptr_array_add (msg->tracked,
+                     tracked_payload (job, report, kind, g_ptr_array_index (report->artifacts, i)));
   g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_node, msg,
                               (GDestroyNotify) node_msg_free);
 }
@@ -457,11 +499,10 @@ worker_run (gpointer data, gpointer pool_data)
 /* ---------------- session binding ---------------- */
 
 static void
-on_node_finished (AlgerExecution *execution, JsonObject *report, gpointer user_data)
+on_node_finished (AlgerExecution *execution, const char *content, gboolean failed,
+                  gpointer user_data)
 {
   RunState *state = user_data;
-  g_autofree char *content = object_string (report);
-  gboolean failed = json_object_has_member (report, "error");
 
   alger_session_push (state->session, state->request_id, failed ? 305 : 205, content);
 }
@@ -676,8 +717,13 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   state->execution = g_object_ref (execution);
   state->session = g_object_ref (session);
   state->request_id = request_id;
-  state->pipeline_owner = pipeline_owner (graph, graph_text, session);
-  state->executed_by = who (user_id, user_id);
+  {
+    g_autoptr(JsonNode) owner = pipeline_owner (graph, graph_text, session);
+    g_autoptr(JsonNode) by = who (user_id, user_id);
+
+    state->pipeline_owner = alger_json_to_string (owner);
+    state->executed_by = alger_json_to_string (by);
+  }
   state->started_mono = g_get_monotonic_time ();
   state->node_handler = g_signal_connect (execution, "node-finished",
                                           G_CALLBACK (on_node_finished), state);
@@ -703,6 +749,8 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   job->compat_original = self->config->compat_original;
   job->delay_min_ms = self->config->node_delay_min_ms;
   job->delay_max_ms = self->config->node_delay_max_ms;
+  job->pipeline_owner = g_strdup (state->pipeline_owner);
+  job->executed_by = g_strdup (state->executed_by);
   job->context = g_main_context_ref (self->context);
   g_thread_pool_push (self->pool, job, NULL);
 }
