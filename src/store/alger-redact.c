@@ -128,15 +128,23 @@ alger_redact_json_node_full (JsonNode *node, AlgerRedactLevel level)
   return redact_node (node, level);
 }
 
+/* is the 'w' at @w the fifth letter of "password" (any case)? */
+static inline gboolean
+is_password_at_w (const char *text, const char *w)
+{
+  return w - text >= 4 && g_ascii_strncasecmp (w - 4, "password", 8) == 0;
+}
+
 /* the passwords-only pre-check, the one on every stored text: strcspn (SIMD
- * in glibc) to each '%', '\\' or 's'; "password" is caught at its first 's' */
+ * in glibc) to each '%', '\\' or 'w'; "password" is caught at its 'w', a
+ * letter JSON keys and values rarely hold (an 's' stopped at every "status") */
 static gboolean
 may_hold_password (const char *text)
 {
   const char *p = text;
 
   for (;;) {
-    p += strcspn (p, "%\\sS");
+    p += strcspn (p, "%\\wW");
     switch (*p) {
     case '\0':
       return FALSE;
@@ -148,7 +156,7 @@ may_hold_password (const char *text)
       p++;
       break;
     default:
-      if (p - text >= 2 && g_ascii_strncasecmp (p - 2, "password", 8) == 0)
+      if (is_password_at_w (text, p))
         return TRUE;
       p++;
     }
@@ -365,8 +373,8 @@ count_password_words (const char *text)
 {
   guint n = 0;
 
-  for (const char *p = text; *p != '\0'; p++) {
-    if ((*p == 'p' || *p == 'P') && g_ascii_strncasecmp (p, "password", 8) == 0)
+  for (const char *p = text + strcspn (text, "wW"); *p != '\0'; p += 1 + strcspn (p + 1, "wW")) {
+    if (is_password_at_w (text, p))
       n++;
   }
   return n;
@@ -388,8 +396,9 @@ scan_password_members (const char *json, const char *end, GString **out, guint *
     const char *key, *after, *colon, *value, *value_end;
 
     if (*p != '"') {
-      p++;
-      continue;
+      p = memchr (p, '"', (gsize) (end - p));
+      if (p == NULL)
+        break;
     }
     key = p + 1;
     after = alger_json_text_skip_string (p, end);

@@ -126,6 +126,10 @@ test_may_need (void)
     if (g_strcmp0 (json_cases[i].in, json_cases[i].out) != 0)
       g_assert_true (alger_redact_text_may_need (json_cases[i].in, ALGER_REDACT_PASSWORDS));
   }
+  /* the word at the very start and end of the text, and a near miss */
+  g_assert_true (alger_redact_text_may_need ("password=x", ALGER_REDACT_PASSWORDS));
+  g_assert_true (alger_redact_text_may_need ("x=PassWord", ALGER_REDACT_PASSWORDS));
+  g_assert_false (alger_redact_text_may_need ("assword passwor swords", ALGER_REDACT_PASSWORDS));
   g_assert_false (alger_redact_text_may_need ("{\"id\":1,\"content\":{}}", ALGER_REDACT_PASSWORDS));
   g_assert_false (alger_redact_text_may_need ("{\"token\":1}", ALGER_REDACT_PASSWORDS));
   g_assert_true (alger_redact_text_may_need ("{\"Token\":1}", ALGER_REDACT_CREDENTIALS));
