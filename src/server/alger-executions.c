@@ -63,8 +63,7 @@ typedef struct {
   gint64 request_id;
   gulong node_handler;
   gulong finished_handler;
-  char *pipeline_owner; /* {id,label} as compact JSON */
-  char *executed_by;    /* the same */
+  char *executed_by; /* {id,label} as compact JSON */
   gint64 started_mono;
 } RunState;
 
@@ -81,8 +80,9 @@ typedef struct {
   gboolean compat_original;
   guint delay_min_ms;
   guint delay_max_ms;
-  char *pipeline_owner; /* copies of the RunState's texts, for the */
-  char *executed_by;    /* tracked-output events */
+  char *username;       /* who runs it: the owner when the graph names none */
+  char *pipeline_owner; /* {id,label}, found by the worker (the graph is large) */
+  char *executed_by;    /* a copy of the RunState's */
   GMainContext *context;
 } Job;
 
@@ -105,6 +105,7 @@ typedef struct {
   GError *error;      /* on failure or cancellation */
   double duration_ms;
   char *output_file;  /* written by the worker, nullable */
+  char *pipeline_owner; /* the owner the worker found */
 } EndMsg;
 
 static void
@@ -116,7 +117,6 @@ run_state_free (RunState *state)
   }
   g_clear_object (&state->session);
   g_clear_object (&state->execution);
-  g_free (state->pipeline_owner);
   g_free (state->executed_by);
   g_free (state);
 }
@@ -129,6 +129,7 @@ job_free (Job *job)
   g_free (job->graph_text);
   g_free (job->strategy);
   g_free (job->outputs_dir);
+  g_free (job->username);
   g_free (job->pipeline_owner);
   g_free (job->executed_by);
   g_clear_pointer (&job->context, g_main_context_unref);
@@ -154,6 +155,7 @@ end_msg_free (EndMsg *msg)
   g_free (msg->summary_text);
   g_clear_error (&msg->error);
   g_free (msg->output_file);
+  g_free (msg->pipeline_owner);
   g_free (msg);
 }
 
@@ -246,7 +248,7 @@ deliver_end (gpointer data)
   json_object_set_string_member (final, "executionId", msg->execution_id);
   if (status == ALGER_EXECUTION_FINISHED) {
     g_autofree char *summary_payload = NULL;
-    const char *owner = state->pipeline_owner;
+    const char *owner = msg->pipeline_owner;
     const char *by = state->executed_by;
     const char *text = msg->summary_text;
     gsize len = strlen (text);
@@ -328,6 +330,8 @@ deliver_end (gpointer data)
 }
 
 /* ---------------- worker side ---------------- */
+
+static JsonNode *pipeline_owner (JsonNode *graph, const char *graph_text, const char *username);
 
 typedef struct {
   Job *job;
@@ -470,6 +474,12 @@ worker_run (gpointer data, gpointer pool_data)
 
   msg->owner = job->owner;
   msg->execution_id = g_strdup (alger_execution_get_id (job->execution));
+  {
+    g_autoptr(JsonNode) owner = pipeline_owner (job->graph, job->graph_text, job->username);
+
+    job->pipeline_owner = alger_json_to_string (owner);
+    msg->pipeline_owner = g_strdup (job->pipeline_owner);
+  }
 
   options.outputs_dir = job->outputs_dir;
   options.execution_id = msg->execution_id;
@@ -597,7 +607,7 @@ owner_in_text (const char *text, gsize length)
 
 /* from the graph as a tree, or else from its text (the 104 path never builds it) */
 static JsonNode *
-pipeline_owner (JsonNode *graph, const char *graph_text, AlgerSession *session)
+pipeline_owner (JsonNode *graph, const char *graph_text, const char *username)
 {
   JsonNode *owner = NULL;
 
@@ -624,7 +634,7 @@ pipeline_owner (JsonNode *graph, const char *graph_text, AlgerSession *session)
     }
   }
   if (owner == NULL)
-    owner = who (alger_session_get_username (session), alger_session_get_username (session));
+    owner = who (username, username);
   return owner;
 }
 
@@ -718,10 +728,8 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   state->session = g_object_ref (session);
   state->request_id = request_id;
   {
-    g_autoptr(JsonNode) owner = pipeline_owner (graph, graph_text, session);
     g_autoptr(JsonNode) by = who (user_id, user_id);
 
-    state->pipeline_owner = alger_json_to_string (owner);
     state->executed_by = alger_json_to_string (by);
   }
   state->started_mono = g_get_monotonic_time ();
@@ -749,7 +757,7 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   job->compat_original = self->config->compat_original;
   job->delay_min_ms = self->config->node_delay_min_ms;
   job->delay_max_ms = self->config->node_delay_max_ms;
-  job->pipeline_owner = g_strdup (state->pipeline_owner);
+  job->username = g_strdup (alger_session_get_username (session));
   job->executed_by = g_strdup (state->executed_by);
   job->context = g_main_context_ref (self->context);
   g_thread_pool_push (self->pool, job, NULL);
