@@ -235,19 +235,17 @@ plane_to_pixels (const float *f, const guint8 *u, guint scale, gsize n, guint8 *
   {
     const __m128 k = _mm_set1_ps (255.f), zero = _mm_setzero_ps ();
 
+/* written out: as a loop over an array of four, GCC kept them on the stack */
+#define TO_PIXELS4(at)                                                                    \
+  _mm_cvtps_epi32 (_mm_min_ps (_mm_max_ps (_mm_mul_ps (_mm_loadu_ps (at), k), zero), k))
     for (; i + 16 <= n; i += 16) {
-      __m128i q[4];
+      __m128i q0 = TO_PIXELS4 (f + i), q1 = TO_PIXELS4 (f + i + 4);
+      __m128i q2 = TO_PIXELS4 (f + i + 8), q3 = TO_PIXELS4 (f + i + 12);
 
-      for (int j = 0; j < 4; j++) {
-        __m128 t = _mm_mul_ps (_mm_loadu_ps (f + i + 4 * j), k);
-
-        t = _mm_min_ps (_mm_max_ps (t, zero), k);
-        q[j] = _mm_cvtps_epi32 (t);
-      }
       _mm_storeu_si128 ((__m128i *) (out + i),
-                        _mm_packus_epi16 (_mm_packs_epi32 (q[0], q[1]),
-                                          _mm_packs_epi32 (q[2], q[3])));
+                        _mm_packus_epi16 (_mm_packs_epi32 (q0, q1), _mm_packs_epi32 (q2, q3)));
     }
+#undef TO_PIXELS4
   }
 #endif
   for (; i < n; i++)
