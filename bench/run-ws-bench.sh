@@ -98,6 +98,32 @@ free_port() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
+# thread_ticks PID -> one "name ticks" line per thread (user + system)
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    [ -r "$t/stat" ] && printf '%s %s\n' "$(tr ' ' '_' <"$t/comm")" \
+      "$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+  done 2>/dev/null
+}
+# thread_share BEFORE AFTER UNITS SCALE -> "name:cost,…" summed per thread
+# name, as CPU seconds × SCALE per unit (SCALE 1000: ms, 1e6: µs)
+thread_share() {
+  local hz
+  hz=$(getconf CLK_TCK)
+  awk -v units="$3" -v scale="$4" -v hz="$hz" '
+    NR == FNR { before[$1] += $2; next }
+    { after[$1] += $2 }
+    END {
+      if (units <= 0) exit
+      for (n in after) {
+        c = (after[n] - before[n]) / hz * scale / units
+        if (c > 0.0005 * (scale / 1000)) out = out sep n ":" sprintf("%.3g", c)
+        sep = ","
+      }
+      print out
+    }' "$1" "$2"
+}
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 now_s() { date +%s.%N; }
 
@@ -105,12 +131,12 @@ now_s() { date +%s.%N; }
 run_load() {
   local name=$1 pid=$2 port=$3 mode=$4 c0 c1 t0 t1 out hz
   hz=$(getconf CLK_TCK)
-  c0=$(cpu_ticks "$pid"); t0=$(now_s)
+  c0=$(cpu_ticks "$pid"); t0=$(now_s); thread_ticks "$pid" >"$TMP/$name-$mode.t0"
   # shellcheck disable=SC2086
   out=$("$LOADGEN" --mode "$mode" --port "$port" --conns "$CONNS" \
           --duration "$DURATION" --warmup "$WARMUP" --query "$QUERY" $LOADGEN_ARGS \
           2>"$TMP/$name-$mode.err" | grep '^RESULT')
-  c1=$(cpu_ticks "$pid"); t1=$(now_s)
+  c1=$(cpu_ticks "$pid"); t1=$(now_s); thread_ticks "$pid" >"$TMP/$name-$mode.t1"
   if [ -z "$out" ]; then
     echo "run-ws-bench: $name $mode: no result" >&2
     sed 's/^/    /' "$TMP/$name-$mode.err" >&2
@@ -118,8 +144,13 @@ run_load() {
     return
   fi
   # server CPU over warm-up + measurement, as % of one core
+  # and per thread, in µs per round trip or handshake (warm-up included, so
+  # the units are rate × (warm-up + duration))
   echo "$out server_cpu_pct=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" -v hz="$hz" \
-       'BEGIN { if (e > s && a != "" && b != "") printf "%.0f", 100 * (b - a) / hz / (e - s); else print "?" }')"
+       'BEGIN { if (e > s && a != "" && b != "") printf "%.0f", 100 * (b - a) / hz / (e - s); else print "?" }')" \
+       "thread_us=$(thread_share "$TMP/$name-$mode.t0" "$TMP/$name-$mode.t1" \
+         "$(awk -v r="$(field "$out" rps)$(field "$out" hps)" -v d="$DURATION" -v w="$WARMUP" \
+            'BEGIN { print r * (d + w) }')" 1000000)"
 }
 
 # run_idle NAME PID PORT -> "kb_per_conn ready before_kb after_kb"
@@ -168,7 +199,7 @@ bench_server() { # NAME PID PORT
   R[$name.rps]=$(field "$line" rps); R[$name.p50]=$(field "$line" p50_us)
   R[$name.p99]=$(field "$line" p99_us); R[$name.p999]=$(field "$line" p999_us)
   R[$name.rtt_err]=$(field "$line" errors); R[$name.rtt_scpu]=$(field "$line" server_cpu_pct)
-  R[$name.rtt_lcpu]=$(field "$line" cpu_pct)
+  R[$name.rtt_lcpu]=$(field "$line" cpu_pct); R[$name.rtt_threads]=$(field "$line" thread_us)
   line=$(run_load "$name" "$pid" "$port" handshake)
   echo "   $line" >&2
   R[$name.hps]=$(field "$line" hps); R[$name.hp99]=$(field "$line" p99_us)
@@ -251,8 +282,13 @@ if [ -x "$ALGERD" ]; then
   RPID=$!
   PIDS+=("$RPID")
   if wait_port "$RPID" "$RPORT" 20; then
+    thread_ticks "$RPID" >"$TMP/runs.t0"
     line=$("$LOADGEN" --mode run --port "$RPORT" --conns "$CORES" --duration "$DURATION" \
       --warmup "$WARMUP" --content-file "$HERE/sample-104.json" $LOADGEN_ARGS 2>/dev/null | tail -n 1)
+    thread_ticks "$RPID" >"$TMP/runs.t1"
+    R[runs.threads]=$(thread_share "$TMP/runs.t0" "$TMP/runs.t1" \
+      "$(awk -v r="$(field "$line" runs_per_s)" -v d="$DURATION" -v w="$WARMUP" \
+         'BEGIN { print r * (d + w) }')" 1000)
     echo "== runs: $line" >&2
     R[runs.rate]=$(field "$line" runs_per_s); R[runs.p50]=$(field "$line" p50_us)
     R[runs.p99]=$(field "$line" p99_us); R[runs.err]=$(field "$line" errors)
@@ -302,10 +338,12 @@ printf '%-22s %12s %12s\n' "CPU% server rtt/hs" "$(v echo.rtt_scpu)/$(v echo.hs_
   "$(v algerd.rtt_scpu)/$(v algerd.hs_scpu)"
 printf '%-22s %12s %12s\n' "CPU% loadgen rtt/hs" "$(v echo.rtt_lcpu)/$(v echo.hs_lcpu)" \
   "$(v algerd.rtt_lcpu)/$(v algerd.hs_lcpu)"
+echo "CPU µs per round trip by thread (warm-up included): echo ${R[echo.rtt_threads]:-?}; algerd ${R[algerd.rtt_threads]:-?}"
 printf '%-22s %12s %12s %10s  %-16s %s\n' "runs/s (104 sample)" "" "$(v runs.rate)" \
   "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { printf "%.1f×", r / 16 }')" ">= 50× original" \
   "$(verdict "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { print r / 16 }')" '>=' 50)"
 printf '%-22s %12s %12s\n' "run p50/p99 µs" "" "$(v runs.p50)/$(v runs.p99)"
+echo "CPU ms per run by thread (warm-up included): ${R[runs.threads]:-?}"
 echo "(runs/s ratio is against the original's 16 runs/s measured on this machine kind, not in this run)"
 [ "$HAVE_ALGERD" = 1 ] || echo "(algerd columns empty: $ALGERD not built or did not start)"
 exit 0

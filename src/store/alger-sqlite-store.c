@@ -1919,11 +1919,11 @@ setup (AlgerSqliteStore *self, GError **error)
     return FALSE;
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
   sqlite3_busy_handler (self->wdb, writer_busy_cb, NULL);
-  self->checkpointer = g_thread_try_new ("alger-store-checkpoint", checkpointer_thread, self,
-                                         error);
+  /* thread names show in top -H and perf; Linux keeps 15 characters */
+  self->checkpointer = g_thread_try_new ("alger-ckpt", checkpointer_thread, self, error);
   if (self->checkpointer == NULL)
     return FALSE;
-  self->writer = g_thread_try_new ("alger-store-writer", writer_thread, self, error);
+  self->writer = g_thread_try_new ("alger-writer", writer_thread, self, error);
   if (self->writer == NULL)
     return FALSE;
   start_corking (self);
