@@ -203,6 +203,40 @@ test_log_levels (void)
   g_assert_nonnull (strstr (verbose, "database migrated to version"));
 }
 
+/* the store's threads carry names an admin sees in top -H and perf (Linux
+ * drops a name longer than 15 characters, leaving "algerd") */
+static void
+test_thread_names (void)
+{
+  g_autoptr(AlgerTestServer) server = alger_test_server_start (NULL);
+  const char *pid = g_subprocess_get_identifier (server->process);
+  g_autofree char *tasks = g_build_filename ("/proc", pid, "task", NULL);
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *tid;
+
+  alger_test_server_guard (server);
+  if (!g_file_test (tasks, G_FILE_TEST_IS_DIR)) {
+    g_test_skip ("no /proc");
+    alger_test_server_stop (server);
+    alger_test_server_guard (NULL);
+    return;
+  }
+  dir = g_dir_open (tasks, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_build_filename (tasks, tid, "comm", NULL);
+    g_autofree char *comm = NULL;
+
+    if (g_file_get_contents (path, &comm, NULL, NULL))
+      g_hash_table_add (names, g_strdup (g_strstrip (comm)));
+  }
+  g_assert_true (g_hash_table_contains (names, "alger-writer"));
+  g_assert_true (g_hash_table_contains (names, "alger-ckpt"));
+  alger_test_server_stop (server);
+  alger_test_server_guard (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -215,5 +249,6 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/cli/set-password", test_set_password);
   g_test_add_func ("/alger/cli/admin-user", test_admin_user);
   g_test_add_func ("/alger/cli/log-levels", test_log_levels);
+  g_test_add_func ("/alger/cli/thread-names", test_thread_names);
   return g_test_run ();
 }
