@@ -266,6 +266,9 @@ INTERLEAVE_CLONES
 static void
 interleave_rgb (const guint8 *r, const guint8 *g, const guint8 *b, gsize w, guint8 *out)
 {
+  gsize x = 0;
+
+#if defined(__GNUC__) && !defined(__clang__) /* __builtin_shuffle */
   /* the first shuffle of each output vector takes red and green (indices
    * 16.. are green), the second adds blue (16.. are blue); 0 fills a place
    * the second one overwrites */
@@ -275,7 +278,6 @@ interleave_rgb (const guint8 *r, const guint8 *g, const guint8 *b, gsize w, guin
   static const v16u8 b1 = { 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15 };
   static const v16u8 rg2 = { 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0 };
   static const v16u8 b2 = { 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31 };
-  gsize x = 0;
 
   for (; x + 16 <= w; x += 16, out += 48) {
     v16u8 vr, vg, vb, o0, o1, o2;
@@ -290,6 +292,7 @@ interleave_rgb (const guint8 *r, const guint8 *g, const guint8 *b, gsize w, guin
     memcpy (out + 16, &o1, 16);
     memcpy (out + 32, &o2, 16);
   }
+#endif
   for (; x < w; x++, out += 3) {
     out[0] = r[x];
     out[1] = g[x];
