@@ -651,6 +651,25 @@ fill_pixels (gsize i)
   return -0.2f + (float) ((i * 2654435761u) % 100003u) / 100003.f * 1.4f;
 }
 
+/* the RGB PNG at @path holds exactly @rgb's (C=3, Y, X float planes)
+ * pixels, interleaved, each rounded as expect_pixel() does */
+static void
+assert_rgb_png (const char *path, AlgerValue *rgb)
+{
+  const gsize *shape = alger_value_array_get_shape (rgb);
+  const float *c = alger_value_array_peek_data (rgb);
+  guint w = 0, h = 0;
+  g_autofree guint8 *px = read_png (path, PNG_FORMAT_RGB, &w, &h);
+
+  g_assert_cmpuint (w, ==, shape[2]);
+  g_assert_cmpuint (h, ==, shape[1]);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      for (guint ch = 0; ch < 3; ch++)
+        g_assert_cmpuint (px[(y * w + x) * 3 + ch], ==,
+                          expect_pixel (c[(ch * h + y) * w + x]));
+}
+
 static void
 test_png (void)
 {
@@ -663,7 +682,6 @@ test_png (void)
   g_autoptr(AlgerValue) mask = alger_value_new_array (ALGER_DTYPE_UINT8, 2, mask_shape);
   g_autoptr(GError) error = NULL;
   const float *g = alger_value_array_peek_data (gray);
-  const float *c = alger_value_array_peek_data (rgb);
   guint w = 0, h = 0;
 
   {
@@ -683,17 +701,10 @@ test_png (void)
   {
     g_autoptr(GPtrArray) arts = write_value (outputs, "rgb", rgb, &error);
     g_autofree char *path = NULL;
-    g_autofree guint8 *px = NULL;
 
     g_assert_no_error (error);
     path = artifact_path (outputs, arts, NULL);
-    px = read_png (path, PNG_FORMAT_RGB, &w, &h);
-    g_assert_cmpuint (w, ==, 5);
-    g_assert_cmpuint (h, ==, 4);
-    for (guint y = 0; y < 4; y++)
-      for (guint x = 0; x < 5; x++)
-        for (guint ch = 0; ch < 3; ch++)
-          g_assert_cmpuint (px[(y * 5 + x) * 3 + ch], ==, expect_pixel (c[ch * 20 + y * 5 + x]));
+    assert_rgb_png (path, rgb);
   }
   {
     g_autoptr(GPtrArray) arts = NULL;
@@ -731,24 +742,14 @@ test_png_chart (void)
   g_autofree char *outputs = g_dir_make_tmp ("alger-png-XXXXXX", NULL);
   gsize shape[] = { 3, 90, 120 };
   g_autoptr(AlgerValue) chart = float_array (3, shape, fill_chart);
-  const float *c = alger_value_array_peek_data (chart);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) arts = write_value (outputs, "chart", chart, &error);
   g_autofree char *path = NULL;
-  g_autofree guint8 *px = NULL;
   GStatBuf st;
-  guint w = 0, h = 0;
 
   g_assert_no_error (error);
   path = artifact_path (outputs, arts, NULL);
-  px = read_png (path, PNG_FORMAT_RGB, &w, &h);
-  g_assert_cmpuint (w, ==, 120);
-  g_assert_cmpuint (h, ==, 90);
-  for (guint y = 0; y < 90; y++)
-    for (guint x = 0; x < 120; x++)
-      for (guint ch = 0; ch < 3; ch++)
-        g_assert_cmpuint (px[(y * 120 + x) * 3 + ch], ==,
-                          expect_pixel (c[ch * 90 * 120 + y * 120 + x]));
+  assert_rgb_png (path, chart);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_size, <, 90 * (1 + 3 * 120) / 8);
   rm_rf (outputs);
@@ -765,7 +766,6 @@ test_png_wide_rows (void)
   g_autoptr(AlgerValue) gray = float_array (2, gray_shape, fill_pixels);
   g_autoptr(AlgerValue) rgb = float_array (3, rgb_shape, fill_pixels);
   const float *g = alger_value_array_peek_data (gray);
-  const float *c = alger_value_array_peek_data (rgb);
   guint w = 0, h = 0;
 
   {
@@ -786,18 +786,10 @@ test_png_wide_rows (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) arts = write_value (outputs, "rgb", rgb, &error);
     g_autofree char *path = NULL;
-    g_autofree guint8 *px = NULL;
 
     g_assert_no_error (error);
     path = artifact_path (outputs, arts, NULL);
-    px = read_png (path, PNG_FORMAT_RGB, &w, &h);
-    g_assert_cmpuint (w, ==, 41);
-    g_assert_cmpuint (h, ==, 6);
-    for (guint y = 0; y < 6; y++)
-      for (guint x = 0; x < 41; x++)
-        for (guint ch = 0; ch < 3; ch++)
-          g_assert_cmpuint (px[(y * 41 + x) * 3 + ch], ==,
-                            expect_pixel (c[ch * 6 * 41 + y * 41 + x]));
+    assert_rgb_png (path, rgb);
   }
   rm_rf (outputs);
 }
