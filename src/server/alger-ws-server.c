@@ -17,6 +17,7 @@
 #include "alger-error.h"
 #include "alger-names.h"
 #include "alger-redact.h"
+#include "alger-socket-stream.h"
 
 struct _AlgerWsServer {
   GObject parent_instance;
@@ -218,14 +219,15 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(AlgerSocketStream) stream = NULL;
 
   if (self->shutting_down || local == NULL || remote == NULL)
     return TRUE; /* closed when the connection is freed */
   /* answers are small and go at once, as libsoup's own listener sets */
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote,
-                                    &error))
+  stream = alger_socket_stream_new (connection);
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (stream), local, remote, &error))
     g_debug ("cannot accept a connection: %s", error->message);
   return TRUE;
 }
