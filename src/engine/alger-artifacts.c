@@ -15,6 +15,8 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "alger-describe.h"
 #include "alger-error.h"
@@ -101,7 +103,17 @@ alger_artifacts_array_is_image (AlgerValue *value)
   return h >= 1 && w >= 1 && h <= PNG_SIDE_MAX && w <= PNG_SIDE_MAX;
 }
 
-typedef gboolean (*WriteFunc) (FILE *fp, gpointer data, GError **error);
+/* a file being written: small pieces are gathered in `buf`, large ones go
+ * out with it in one writev(2); no stdio (fdopen, fstat, ftell and three
+ * write(2)s for an .npy) */
+typedef struct {
+  int fd;
+  gint64 size;
+  gsize fill;
+  guint8 buf[4096];
+} OutFile;
+
+typedef gboolean (*WriteFunc) (OutFile *out, gpointer data, GError **error);
 
 static gboolean
 set_io_error (GError **error, int errsv, const char *what, const char *path)
@@ -111,55 +123,87 @@ set_io_error (GError **error, int errsv, const char *what, const char *path)
   return FALSE;
 }
 
+static gboolean
+set_write_error (GError **error, int errsv)
+{
+  g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot write file: %s",
+               g_strerror (errsv));
+  return FALSE;
+}
+
+/* writes out->buf, then `len` bytes of `data`, retrying short writes */
+static gboolean
+out_write_through (OutFile *out, const guint8 *data, gsize len, GError **error)
+{
+  struct iovec iov[2] = { { out->buf, out->fill }, { (void *) data, len } };
+  struct iovec *v = iov;
+  int n = 2;
+
+  while (n > 0) {
+    ssize_t w = writev (out->fd, v, n);
+
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return set_write_error (error, errno);
+    }
+    out->size += w;
+    while (n > 0 && (gsize) w >= v->iov_len) {
+      w -= (ssize_t) v->iov_len;
+      v++;
+      n--;
+    }
+    if (n > 0) {
+      v->iov_base = (guint8 *) v->iov_base + w;
+      v->iov_len -= (gsize) w;
+    }
+  }
+  out->fill = 0;
+  return TRUE;
+}
+
+static gboolean
+write_all (OutFile *out, gconstpointer buf, gsize len, GError **error)
+{
+  if (len <= sizeof out->buf - out->fill) {
+    memcpy (out->buf + out->fill, buf, len);
+    out->fill += len;
+    return TRUE;
+  }
+  return out_write_through (out, buf, len, error);
+}
+
 /* write to a temporary file in the same folder, then rename over @path;
  * *size (may be NULL) gets the file's size */
 static gboolean
 write_atomically (const char *path, WriteFunc func, gpointer data, gint64 *size, GError **error)
 {
   g_autofree char *tmpl = g_strdup_printf ("%s.XXXXXX", path);
-  FILE *fp = NULL;
+  OutFile *out = NULL;
   int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0640);
-  gboolean ok = FALSE;
-  long end = -1;
+  gboolean ok;
 
   if (fd < 0)
     return set_io_error (error, errno, "create", tmpl);
-  fp = fdopen (fd, "wb");
-  if (fp == NULL) {
-    set_io_error (error, errno, "open", tmpl);
-    close (fd);
-    g_unlink (tmpl);
-    return FALSE;
-  }
-  ok = func (fp, data, error);
-  /* the size from the stream (it has written everything from the start):
-   * no stat of the file afterwards */
-  if (ok && (fflush (fp) != 0 || (end = ftell (fp)) < 0))
-    ok = set_io_error (error, errno, "write", tmpl);
-  if (fclose (fp) != 0 && ok)
+  out = g_new (OutFile, 1);
+  out->fd = fd;
+  out->size = 0;
+  out->fill = 0;
+  ok = func (out, data, error) && (out->fill == 0 || out_write_through (out, NULL, 0, error));
+  if (close (fd) != 0 && ok)
     ok = set_io_error (error, errno, "write", tmpl);
   if (ok && g_rename (tmpl, path) != 0)
     ok = set_io_error (error, errno, "rename", tmpl);
   if (!ok)
     g_unlink (tmpl);
   else if (size != NULL)
-    *size = end;
+    *size = out->size;
+  g_free (out);
   return ok;
 }
 
 static gboolean
-write_all (FILE *fp, gconstpointer buf, gsize len, GError **error)
-{
-  if (len > 0 && fwrite (buf, 1, len, fp) != len) {
-    g_set_error (error, ALGER_ERROR, ALGER_ERROR_STORAGE, "cannot write file: %s",
-                 g_strerror (errno));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-npy_func (FILE *fp, gpointer data, GError **error)
+npy_func (OutFile *fp, gpointer data, GError **error)
 {
   AlgerValue *array = data;
   AlgerDType dtype = alger_value_array_get_dtype (array);
@@ -381,7 +425,7 @@ put_be32 (guint8 *p, guint32 v)
 
 /* one chunk: length, type, data, CRC-32 of type and data */
 static gboolean
-write_png_chunk (FILE *fp, const char *type, const guint8 *data, gsize len, GError **error)
+write_png_chunk (OutFile *fp, const char *type, const guint8 *data, gsize len, GError **error)
 {
   guint8 head[8], crc[4];
 
@@ -402,7 +446,7 @@ write_png_chunk (FILE *fp, const char *type, const guint8 *data, gsize len, GErr
  * 2.5M; now 1.1M (the file: 2.5 KB instead of 0.7 KB).  The container is
  * three kinds of chunk; the tests read the files back with libpng. */
 static gboolean
-png_func (FILE *fp, gpointer data, GError **error)
+png_func (OutFile *fp, gpointer data, GError **error)
 {
   static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
   AlgerValue *array = data;
@@ -477,7 +521,7 @@ alger_artifacts_write_png (const char *path, AlgerValue *array, GError **error)
 }
 
 static gboolean
-text_func (FILE *fp, gpointer data, GError **error)
+text_func (OutFile *fp, gpointer data, GError **error)
 {
   const char *text = data;
 
@@ -756,14 +800,24 @@ write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
 }
 
 /* <outputs>/<executionId>/<kind>: one mkdir(2) once the execution's folder
- * exists (g_mkdir_with_parents tests every component of the path first) */
+ * exists, two for the first kind of a run; g_mkdir_with_parents (which tests
+ * every component of the path first) only when the outputs folder itself
+ * is missing */
 static gboolean
 make_target_dir (const Target *t, GError **error)
 {
+  g_autofree char *run_dir = NULL;
+
   if (g_mkdir (t->abs_dir, 0750) == 0 || errno == EEXIST)
     return TRUE;
-  if (errno == ENOENT && g_mkdir_with_parents (t->abs_dir, 0750) == 0)
-    return TRUE;
+  if (errno == ENOENT) {
+    run_dir = g_path_get_dirname (t->abs_dir);
+    if ((g_mkdir (run_dir, 0750) == 0 || errno == EEXIST) &&
+        (g_mkdir (t->abs_dir, 0750) == 0 || errno == EEXIST))
+      return TRUE;
+    if (errno == ENOENT && g_mkdir_with_parents (t->abs_dir, 0750) == 0)
+      return TRUE;
+  }
   return set_io_error (error, errno, "create folder", t->abs_dir);
 }
 
