@@ -54,7 +54,7 @@
 /* a long iteration (many sockets ready at once) hands its ops over in
  * parts, keeping the writer busy meanwhile */
 #define CORK_MAX_OPS ALGER_SQLITE_STORE_CORK_MAX_OPS
-#define MAX_MULTI_FRAMES 32 /* frame rows per multi-row INSERT */
+#define MAX_MULTI_FRAMES 32 /* rows per multi-row INSERT (frames, user actions) */
 #define MAX_IDLE_READERS 4
 #define OP_MAX_STRINGS 8
 #define OP_MAX_INTS 5
@@ -196,7 +196,8 @@ struct _AlgerSqliteStore {
   GThread *writer;
   sqlite3 *wdb;
   sqlite3_stmt *stmts[N_STMTS];
-  sqlite3_stmt *frame_stmts[MAX_MULTI_FRAMES + 1]; /* [k]: INSERT of k frame rows */
+  sqlite3_stmt *frame_stmts[MAX_MULTI_FRAMES + 1];  /* [k]: INSERT of k frame rows */
+  sqlite3_stmt *action_stmts[MAX_MULTI_FRAMES + 1]; /* [k]: INSERT of k user actions */
   GPtrArray *batch;
   guint64 w_transactions;
   guint64 w_failed;
@@ -416,36 +417,107 @@ exec_op (AlgerSqliteStore *self, Op *op, GError **error)
   return FALSE;
 }
 
-/* k consecutive frames with one multi-row INSERT: a frame row costs about
- * half as much as with one statement per row (AUTOINCREMENT bookkeeping
- * and statement overhead are paid once per statement) */
-static gboolean
-exec_frames (AlgerSqliteStore *self, Op **ops, guint k, GError **error)
+static void
+bind_user_action (sqlite3_stmt *stmt, int base, Op *op)
 {
+  alger_sql_bind_text (stmt, base + 1, op->s[0]);
+  alger_sql_bind_text (stmt, base + 2, op->s[1]);
+  alger_sql_bind_text (stmt, base + 3, op->s[2]);
+  alger_sql_bind_text (stmt, base + 4, op->ts);
+}
+
+/* the rows that are only ever appended, in bulk: one multi-row INSERT per
+ * table costs a row about half of what one statement per row does
+ * (AUTOINCREMENT bookkeeping and statement overhead are paid once per
+ * statement) */
+typedef struct {
+  OpKind kind;
+  const char *head;
+  const char *tuple;
+  int n_cols;
+  void (*bind) (sqlite3_stmt *stmt, int base, Op *op);
+  const char *what;
+} AppendTable;
+
+static const AppendTable append_tables[] = {
+  { OP_FRAME,
+    "INSERT INTO conversation_messages (conversation_id, direction, message_id, request_id, "
+    "type_code, status_code, payload, error, recorded_at) VALUES ",
+    "(?,?,?,?,?,?,?,?,?)", 9, bind_frame, "recording frames" },
+  { OP_USER_ACTION,
+    "INSERT INTO user_actions (user_id, action, details, created_at) VALUES ",
+    "(?,?,?,?)", 4, bind_user_action, "recording user actions" },
+};
+
+static sqlite3_stmt **
+append_stmts (AlgerSqliteStore *self, OpKind kind)
+{
+  return kind == OP_FRAME ? self->frame_stmts : self->action_stmts;
+}
+
+/* k rows of one table (1 < k <= MAX_MULTI_FRAMES) with one statement */
+static gboolean
+exec_rows (AlgerSqliteStore *self, const AppendTable *table, Op **ops, guint k, GError **error)
+{
+  sqlite3_stmt **cache = append_stmts (self, table->kind);
   sqlite3_stmt *stmt;
 
-  g_assert (k >= 1 && k <= MAX_MULTI_FRAMES);
-  if (k == 1)
-    return exec_op (self, ops[0], error);
-
-  stmt = self->frame_stmts[k];
+  g_assert (k >= 2 && k <= MAX_MULTI_FRAMES);
+  stmt = cache[k];
   if (stmt == NULL) {
-    g_autoptr(GString) sql = g_string_new (
-        "INSERT INTO conversation_messages (conversation_id, direction, message_id, request_id, "
-        "type_code, status_code, payload, error, recorded_at) VALUES ");
+    g_autoptr(GString) sql = g_string_new (table->head);
 
-    for (guint r = 0; r < k; r++)
-      g_string_append (sql, r == 0 ? "(?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?)");
+    for (guint r = 0; r < k; r++) {
+      if (r > 0)
+        g_string_append_c (sql, ',');
+      g_string_append (sql, table->tuple);
+    }
     if (sqlite3_prepare_v3 (self->wdb, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
         SQLITE_OK) {
       alger_sql_set_sqlite_error (error, self->wdb, "preparing a statement");
       return FALSE;
     }
-    self->frame_stmts[k] = stmt;
+    cache[k] = stmt;
   }
   for (guint r = 0; r < k; r++)
-    bind_frame (stmt, (int) r * 9, ops[r]);
-  return alger_sql_step_done (self->wdb, stmt, "recording frames", error);
+    table->bind (stmt, (int) r * table->n_cols, ops[r]);
+  return alger_sql_step_done (self->wdb, stmt, table->what, error);
+}
+
+static gboolean
+is_append (const Op *op)
+{
+  return op->kind == OP_FRAME || op->kind == OP_USER_ACTION;
+}
+
+/* a run of frames and user actions, in any interleaving (a 101's frame in,
+ * its user action, its answer, the next 101 …): each table's rows go in
+ * with multi-row INSERTs, in their order. Rows of two tables that depend on
+ * nothing in each other may be inserted in either order within a
+ * transaction; everything else in a batch (connections, executions, …)
+ * stays in its place between such runs. */
+static gboolean
+exec_appends (AlgerSqliteStore *self, Op **ops, guint n, GError **error)
+{
+  Op *rows[MAX_MULTI_FRAMES];
+
+  for (guint t = 0; t < G_N_ELEMENTS (append_tables); t++) {
+    const AppendTable *table = &append_tables[t];
+    guint k = 0;
+
+    for (guint i = 0; i <= n; i++) {
+      if (i < n && ops[i]->kind == table->kind)
+        rows[k++] = ops[i];
+      if (k > 0 && (i == n || k == MAX_MULTI_FRAMES)) {
+        gboolean ok = k == 1 ? exec_op (self, rows[0], error)
+                             : exec_rows (self, table, rows, k, error);
+        if (!ok)
+          return FALSE;
+        k = 0;
+      }
+    }
+  }
+  return TRUE;
 }
 
 static void
@@ -487,10 +559,10 @@ run_group (AlgerSqliteStore *self, Op **ops, guint n)
   for (guint i = 0; ok && i < n;) {
     guint k = 1;
 
-    if (ops[i]->kind == OP_FRAME) {
-      while (i + k < n && k < MAX_MULTI_FRAMES && ops[i + k]->kind == OP_FRAME)
+    if (is_append (ops[i])) {
+      while (i + k < n && is_append (ops[i + k]))
         k++;
-      ok = exec_frames (self, ops + i, k, &error);
+      ok = exec_appends (self, ops + i, k, &error);
     } else {
       ok = exec_op (self, ops[i], &error);
     }
@@ -1808,8 +1880,10 @@ alger_sqlite_store_dispose (GObject *object)
 
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
-  for (guint i = 0; i <= MAX_MULTI_FRAMES; i++)
+  for (guint i = 0; i <= MAX_MULTI_FRAMES; i++) {
     g_clear_pointer (&self->frame_stmts[i], sqlite3_finalize);
+    g_clear_pointer (&self->action_stmts[i], sqlite3_finalize);
+  }
   if (self->wdb != NULL) {
     /* the last connection to close checkpoints the WAL */
     if (sqlite3_close (self->wdb) != SQLITE_OK)

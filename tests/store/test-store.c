@@ -1437,6 +1437,137 @@ test_failure_one_op (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->n_failed, ==, 1);
 }
 
+/* holds the write lock so that the writer takes the next op and waits on
+ * BEGIN while the following ones pile up into one batch */
+static sqlite3 *
+block_writer (Fixture *fx)
+{
+  sqlite3 *blocker = db_open (fx->path);
+
+  g_assert_cmpint (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  return blocker;
+}
+
+static void
+unblock_writer (sqlite3 *blocker)
+{
+  g_usleep (50000);
+  g_assert_cmpint (sqlite3_exec (blocker, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (blocker);
+}
+
+static void
+record_action (Fixture *fx, const char *action, guint i, gpointer user_data)
+{
+  g_autofree char *details = g_strdup_printf ("{\"i\":%u}", i);
+
+  alger_store_record_user_action (ALGER_STORE (fx->store), NULL, action, details,
+                                  user_data != NULL ? done_cb : NULL, user_data);
+}
+
+/* a batch of interleaved frames and user actions (a 101's row, its user
+ * action, its answer, …) more than one multi-row INSERT long, with a
+ * connection closing in the middle: each table keeps the rows in the order
+ * they were recorded, the close sees exactly the rows recorded before it,
+ * and the whole batch is one transaction */
+static void
+test_appends_interleaved (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *blocker;
+  guint64 tx_before;
+  guint n = 0;
+  gint64 last_b;
+
+  open_conversation (fx, "conn-a", "conv-a");
+  open_conversation (fx, "conn-b", "conv-b");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+
+  blocker = block_writer (fx);
+  record_frame (fx, "conv-a", 0, "{}", NULL, ticket (fx, n++));
+  tx_before = alger_sqlite_store_get_n_transactions (fx->store);
+  for (guint i = 1; i <= 45; i++) {
+    record_frame (fx, "conv-a", i, "{}", NULL, ticket (fx, n++));
+    record_action (fx, "act", i, ticket (fx, n++));
+    if (i <= 20)
+      record_frame (fx, "conv-b", i, "{}", NULL, ticket (fx, n++));
+    if (i == 20)
+      alger_store_close_connection (ALGER_STORE (fx->store), "conn-b", "conv-b", NULL, done_cb,
+                                    ticket (fx, n++));
+  }
+  unblock_writer (blocker);
+  wait_done (fx, n);
+
+  g_assert_cmpuint (fx->n_failed, ==, 0);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (fx->order, guint, i), ==, i);
+  /* op 0's transaction, then the rest as one */
+  g_assert_cmpuint (alger_sqlite_store_get_n_transactions (fx->store) - tx_before, <=, 2);
+
+  /* each table in the order recorded */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages WHERE "
+                                      "conversation_id = 'conv-a'"),
+                   ==, 46);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages a JOIN "
+                                      "conversation_messages b ON a.conversation_id = "
+                                      "b.conversation_id AND a.id < b.id AND a.message_id > "
+                                      "b.message_id"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM user_actions WHERE action = 'act'"),
+                   ==, 45);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM user_actions a JOIN user_actions b "
+                                      "ON a.action = 'act' AND b.action = 'act' AND a.id < b.id "
+                                      "AND json_extract(a.details, '$.i') > "
+                                      "json_extract(b.details, '$.i')"),
+                   ==, 0);
+  /* the close came after conv-a's 20th row and conv-b's last, before the 21st */
+  last_b = sql_int (fx->path, "SELECT last_message_id FROM conversations WHERE id = 'conv-b'");
+  g_assert_cmpint (sql_int (fx->path, "SELECT max(id) FROM conversation_messages WHERE "
+                                      "conversation_id = 'conv-b'"),
+                   <=, last_b);
+  g_assert_cmpint (sql_int (fx->path, "SELECT id FROM conversation_messages WHERE "
+                                      "conversation_id = 'conv-a' AND message_id = 20"),
+                   <=, last_b);
+  g_assert_cmpint (sql_int (fx->path, "SELECT id FROM conversation_messages WHERE "
+                                      "conversation_id = 'conv-a' AND message_id = 21"),
+                   >, last_b);
+}
+
+/* a failing user action inside such a batch costs only itself */
+static void
+test_appends_one_fails (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *blocker;
+  guint n = 0;
+
+  open_conversation (fx, "c", "v");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  sql_exec (fx->path, "CREATE TRIGGER boom BEFORE INSERT ON user_actions WHEN NEW.action = "
+                      "'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  g_atomic_int_set (&expect_storage_warnings, TRUE);
+  g_atomic_int_set (&n_storage_warnings, 0);
+
+  blocker = block_writer (fx);
+  record_frame (fx, "v", 0, "{}", NULL, ticket (fx, n++));
+  for (guint i = 1; i <= 10; i++) {
+    record_frame (fx, "v", i, "{}", NULL, ticket (fx, n++));
+    record_action (fx, i == 5 ? "boom" : "act", i, ticket (fx, n++));
+  }
+  unblock_writer (blocker);
+  wait_done (fx, n);
+
+  g_assert_cmpuint (fx->n_failed, ==, 1);
+  g_assert_nonnull (strstr (fx->last_error->message, "boom"));
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (fx->order, guint, i), ==, i);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, 11);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM user_actions WHERE action = 'act'"),
+                   ==, 9);
+  g_assert_cmpint (g_atomic_int_get (&n_storage_warnings), ==, 1);
+  g_atomic_int_set (&expect_storage_warnings, FALSE);
+}
+
 static void
 test_failure_disk_full (Fixture *fx, gconstpointer data)
 {
@@ -1547,6 +1678,8 @@ main (int argc, char **argv)
   ADD ("/alger/store/sync/interrupt-running", test_interrupt, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/sync/ensure-user", test_ensure_user, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/failure/one-op", test_failure_one_op, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/appends-interleaved", test_appends_interleaved, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/failure/append-one-fails", test_appends_one_fails, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/failure/disk-full", test_failure_disk_full, ALGER_PAYLOAD_FULL);
 
   return g_test_run ();
