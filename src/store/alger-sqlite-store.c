@@ -54,7 +54,7 @@
 /* a long iteration (many sockets ready at once) hands its ops over in
  * parts, keeping the writer busy meanwhile */
 #define CORK_MAX_OPS ALGER_SQLITE_STORE_CORK_MAX_OPS
-#define MAX_MULTI_FRAMES 32 /* rows per multi-row INSERT (frames, user actions) */
+#define MAX_MULTI_FRAMES 32 /* rows per multi-row INSERT (frames, user actions, events) */
 #define MAX_IDLE_READERS 4
 #define OP_MAX_STRINGS 8
 #define OP_MAX_INTS 5
@@ -198,6 +198,7 @@ struct _AlgerSqliteStore {
   sqlite3_stmt *stmts[N_STMTS];
   sqlite3_stmt *frame_stmts[MAX_MULTI_FRAMES + 1];  /* [k]: INSERT of k frame rows */
   sqlite3_stmt *action_stmts[MAX_MULTI_FRAMES + 1]; /* [k]: INSERT of k user actions */
+  sqlite3_stmt *event_stmts[MAX_MULTI_FRAMES + 1];  /* [k]: INSERT of k execution events */
   GPtrArray *batch;
   guint64 w_transactions;
   guint64 w_failed;
@@ -426,6 +427,14 @@ bind_user_action (sqlite3_stmt *stmt, int base, Op *op)
   alger_sql_bind_text (stmt, base + 4, op->ts);
 }
 
+static void
+bind_event (sqlite3_stmt *stmt, int base, Op *op)
+{
+  for (int i = 0; i < 4; i++)
+    alger_sql_bind_text (stmt, base + i + 1, op->s[i]);
+  alger_sql_bind_text (stmt, base + 5, op->ts);
+}
+
 /* the rows that are only ever appended, in bulk: one multi-row INSERT per
  * table costs a row about half of what one statement per row does
  * (AUTOINCREMENT bookkeeping and statement overhead are paid once per
@@ -447,12 +456,27 @@ static const AppendTable append_tables[] = {
   { OP_USER_ACTION,
     "INSERT INTO user_actions (user_id, action, details, created_at) VALUES ",
     "(?,?,?,?)", 4, bind_user_action, "recording user actions" },
+  { OP_EXECUTION_EVENT,
+    "INSERT INTO execution_events (execution_id, event_type, description, payload, created_at) "
+    "VALUES ",
+    "((SELECT id FROM executions WHERE id = ?),?,?,?,?)", 5, bind_event,
+    "recording execution events" },
 };
 
 static sqlite3_stmt **
 append_stmts (AlgerSqliteStore *self, OpKind kind)
 {
-  return kind == OP_FRAME ? self->frame_stmts : self->action_stmts;
+  switch (kind) {
+  case OP_FRAME:
+    return self->frame_stmts;
+  case OP_USER_ACTION:
+    return self->action_stmts;
+  case OP_EXECUTION_EVENT:
+    return self->event_stmts;
+  default:
+    g_assert_not_reached ();
+  }
+  return NULL;
 }
 
 /* k rows of one table (1 < k <= MAX_MULTI_FRAMES) with one statement */
@@ -487,12 +511,13 @@ exec_rows (AlgerSqliteStore *self, const AppendTable *table, Op **ops, guint k, 
 static gboolean
 is_append (const Op *op)
 {
-  return op->kind == OP_FRAME || op->kind == OP_USER_ACTION;
+  return op->kind == OP_FRAME || op->kind == OP_USER_ACTION || op->kind == OP_EXECUTION_EVENT;
 }
 
-/* a run of frames and user actions, in any interleaving (a 101's frame in,
- * its user action, its answer, the next 101 …): each table's rows go in
- * with multi-row INSERTs, in their order. Rows of two tables that depend on
+/* a run of frames, user actions and execution events, in any interleaving
+ * (a 101's frame in, its user action, its answer, the next 101 …; a run's
+ * 205s and its tracked-output events): each table's rows go in with
+ * multi-row INSERTs, in their order. Rows of two tables that depend on
  * nothing in each other may be inserted in either order within a
  * transaction; everything else in a batch (connections, executions, …)
  * stays in its place between such runs. */
@@ -1883,6 +1908,7 @@ alger_sqlite_store_dispose (GObject *object)
   for (guint i = 0; i <= MAX_MULTI_FRAMES; i++) {
     g_clear_pointer (&self->frame_stmts[i], sqlite3_finalize);
     g_clear_pointer (&self->action_stmts[i], sqlite3_finalize);
+    g_clear_pointer (&self->event_stmts[i], sqlite3_finalize);
   }
   if (self->wdb != NULL) {
     /* the last connection to close checkpoints the WAL */

@@ -1465,11 +1465,13 @@ record_action (Fixture *fx, const char *action, guint i, gpointer user_data)
                                   user_data != NULL ? done_cb : NULL, user_data);
 }
 
-/* a batch of interleaved frames and user actions (a 101's row, its user
- * action, its answer, …) more than one multi-row INSERT long, with a
+/* a batch of interleaved frames, user actions and execution events (a
+ * 101's row, its user action, its answer, …; a run's 205s and events) more
+ * than one multi-row INSERT long, with an execution created and a
  * connection closing in the middle: each table keeps the rows in the order
- * they were recorded, the close sees exactly the rows recorded before it,
- * and the whole batch is one transaction */
+ * they were recorded, events find the execution created before them in the
+ * same batch, the close sees exactly the rows recorded before it, and the
+ * whole batch is one transaction */
 static void
 test_appends_interleaved (Fixture *fx, gconstpointer data)
 {
@@ -1494,6 +1496,16 @@ test_appends_interleaved (Fixture *fx, gconstpointer data)
     if (i == 20)
       alger_store_close_connection (ALGER_STORE (fx->store), "conn-b", "conv-b", NULL, done_cb,
                                     ticket (fx, n++));
+    if (i == 10) {
+      AlgerExecutionRecord rec = { .id = "e-1", .source = "payload", .graph = "{}",
+                                   .params = "{}", .status = "running" };
+      alger_store_create_execution (ALGER_STORE (fx->store), &rec, done_cb, ticket (fx, n++));
+    }
+    if (i > 10) {
+      g_autofree char *payload = g_strdup_printf ("{\"i\":%u}", i);
+      alger_store_add_execution_event (ALGER_STORE (fx->store), "e-1", "tracked-output", "node",
+                                       payload, done_cb, ticket (fx, n++));
+    }
   }
   unblock_writer (blocker);
   wait_done (fx, n);
@@ -1519,6 +1531,14 @@ test_appends_interleaved (Fixture *fx, gconstpointer data)
                                       "ON a.action = 'act' AND b.action = 'act' AND a.id < b.id "
                                       "AND json_extract(a.details, '$.i') > "
                                       "json_extract(b.details, '$.i')"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_events WHERE "
+                                      "execution_id = 'e-1' AND event_type = 'tracked-output'"),
+                   ==, 35);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_events a JOIN "
+                                      "execution_events b ON a.id < b.id AND "
+                                      "json_extract(a.payload, '$.i') > "
+                                      "json_extract(b.payload, '$.i')"),
                    ==, 0);
   /* the close came after conv-a's 20th row and conv-b's last, before the 21st */
   last_b = sql_int (fx->path, "SELECT last_message_id FROM conversations WHERE id = 'conv-b'");
