@@ -1783,14 +1783,19 @@ alger_sqlite_store_iface_init (AlgerStoreInterface *iface)
 }
 
 /* stop the writer after it drained the queue, then close everything */
-/* new WAL pages after which the checkpointer is woken (8 MB) */
-#define CHECKPOINT_PAGES 2000
-/* WAL size (pages, 64 MB) from which a checkpoint ends with a RESTART on
- * the writer.  That stalls the writer for the tail's copy and two fsyncs
+/* new WAL pages after which the checkpointer is woken (32 MB).  Each pass
+ * copies the newest version of every page written since the last one, and
+ * while it runs it takes a core from the main loop and the writer: with
+ * passes every 2,000 pages, round trips under load were 4 % slower and
+ * their p99 16 % higher (paired runs; with no pass at all during a run,
+ * 9–16 % and 27 %, see bench/README.md) */
+#define CHECKPOINT_PAGES 8000
+/* WAL size (pages, 62.5 MB: the second pass) from which a checkpoint ends
+ * with a RESTART on the writer.  That stalls the writer for the tail's copy and two fsyncs
  * (10–40 ms measured under load), so it is only the bound for writing that
  * never pauses: otherwise the WAL starts over by itself at the first commit
  * after a PASSIVE pass has caught up. */
-#define CHECKPOINT_RESTART_PAGES 16384
+#define CHECKPOINT_RESTART_PAGES 16000
 
 static int
 wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
