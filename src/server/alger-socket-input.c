@@ -103,6 +103,19 @@ watch_start (Watch *watch)
   watch->polling = TRUE;
 }
 
+/* a source attached some time after it was created may find the socket out
+ * of the poll set (the watch saw nobody waiting meanwhile): put it back */
+static gboolean
+ready_prepare (GSource *source, gint *timeout)
+{
+  Ready *ready = (Ready *) source;
+
+  *timeout = -1;
+  if (ready->input->watch != NULL && !ready->input->watch->polling)
+    watch_start (ready->input->watch);
+  return FALSE;
+}
+
 static gboolean
 ready_check (GSource *source)
 {
@@ -158,6 +171,7 @@ ready_closure_callback (GObject *stream, gpointer data)
 }
 
 static GSourceFuncs ready_funcs = {
+  .prepare = ready_prepare,
   .check = ready_check,
   .dispatch = ready_dispatch,
   .finalize = ready_finalize,

@@ -213,6 +213,26 @@ test_no_reader_no_spin (Fixture *f, gconstpointer data)
   g_assert_cmpuint (iterations_in_30ms (f), <=, 3);
 }
 
+/* a source created before the data came but attached only later still
+ * sees it, although the watch stopped polling while nobody waited */
+static void
+test_late_attach (Fixture *f, gconstpointer data)
+{
+  char buf[64];
+  guint count = 0;
+  GSource *source = g_pollable_input_stream_create_source (f->input, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_source_set_callback (source, G_SOURCE_FUNC (count_ready), &count, NULL);
+  peer_write (f, "late");
+  g_assert_cmpuint (iterations_in_30ms (f), <=, 3);
+  g_source_attach (source, f->context);
+  wait_for (f, &count, 1);
+  g_assert_cmpint (read_nb (f, buf, sizeof buf, &error), ==, 4);
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 static void
 test_hangup (Fixture *f, gconstpointer data)
 {
@@ -297,6 +317,7 @@ main (int argc, char **argv)
   ADD ("readiness", test_readiness);
   ADD ("full-reads", test_full_reads);
   ADD ("no-reader-no-spin", test_no_reader_no_spin);
+  ADD ("late-attach", test_late_attach);
   ADD ("hangup", test_hangup);
   ADD ("cancellable", test_cancellable);
   ADD ("close", test_close);
