@@ -204,7 +204,8 @@ test_log_levels (void)
 }
 
 /* the store's threads carry names an admin sees in top -H and perf (Linux
- * drops a name longer than 15 characters, leaving "algerd") */
+ * drops a name longer than 15 characters, leaving "algerd"); the
+ * checkpointer runs at nice 19, everything else at the process's */
 static void
 test_thread_names (void)
 {
@@ -212,7 +213,7 @@ test_thread_names (void)
   const char *pid = g_subprocess_get_identifier (server->process);
   g_autofree char *tasks = g_build_filename ("/proc", pid, "task", NULL);
   g_autoptr(GDir) dir = NULL;
-  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const char *tid;
 
   alger_test_server_guard (server);
@@ -226,13 +227,27 @@ test_thread_names (void)
   g_assert_nonnull (dir);
   while ((tid = g_dir_read_name (dir)) != NULL) {
     g_autofree char *path = g_build_filename (tasks, tid, "comm", NULL);
+    g_autofree char *stat_path = g_build_filename (tasks, tid, "stat", NULL);
     g_autofree char *comm = NULL;
+    g_autofree char *stat = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *after;
 
-    if (g_file_get_contents (path, &comm, NULL, NULL))
-      g_hash_table_add (names, g_strdup (g_strstrip (comm)));
+    if (!g_file_get_contents (path, &comm, NULL, NULL) ||
+        !g_file_get_contents (stat_path, &stat, NULL, NULL))
+      continue;
+    /* fields after "pid (comm) ": state is the 3rd field, nice the 19th */
+    after = strrchr (stat, ')');
+    g_assert_nonnull (after);
+    fields = g_strsplit (after + 2, " ", -1);
+    g_assert_cmpuint (g_strv_length (fields), >, 16);
+    g_hash_table_insert (names, g_strdup (g_strstrip (comm)), g_strdup (fields[16]));
   }
   g_assert_true (g_hash_table_contains (names, "alger-writer"));
   g_assert_true (g_hash_table_contains (names, "alger-ckpt"));
+  g_assert_cmpstr (g_hash_table_lookup (names, "alger-ckpt"), ==, "19");
+  g_assert_cmpstr (g_hash_table_lookup (names, "alger-writer"), ==,
+                   g_hash_table_lookup (names, "algerd"));
   alger_test_server_stop (server);
   alger_test_server_guard (NULL);
 }
