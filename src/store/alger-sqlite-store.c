@@ -1812,10 +1812,12 @@ wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
    * mark: each pass costs the checkpointer an fsync or two */
   if (n_pages < self->ck_next_pages - CHECKPOINT_PAGES)
     self->ck_next_pages = CHECKPOINT_PAGES; /* the WAL started over */
-  if (n_pages >= CHECKPOINT_HARD_PAGES)
-    g_atomic_int_set (&self->ck_restart_wanted, 1);
   if (n_pages >= self->ck_next_pages) {
     self->ck_next_pages = n_pages + CHECKPOINT_PAGES;
+    /* as often as a pass would ask, not after every commit: a RESTART
+     * that a reader's snapshot holds up costs the writer its busy wait */
+    if (n_pages >= CHECKPOINT_HARD_PAGES)
+      g_atomic_int_set (&self->ck_restart_wanted, 1);
     g_mutex_lock (&self->ck_lock);
     if (!self->ck_pending) {
       self->ck_pending = TRUE;
