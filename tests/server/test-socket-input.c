@@ -74,6 +74,13 @@ attach_counter (Fixture *f, guint *count, GCancellable *cancellable)
   return source;
 }
 
+static void
+drop_source (GSource *source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 /* iterate without blocking until nothing is dispatched; returns how many
  * iterations dispatched something (bounded, so a spinning source fails) */
 static guint
@@ -165,8 +172,7 @@ test_readiness (Fixture *f, gconstpointer data)
   g_assert_cmpint (read_nb (f, buf, sizeof buf, &error), ==, 5);
   g_assert_cmpmem (buf, 5, "world", 5);
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
 }
 
 /* reads that fill the buffer keep reading; the data comes in order */
@@ -196,16 +202,14 @@ test_no_reader_no_spin (Fixture *f, gconstpointer data)
   GSource *source = attach_counter (f, &count, NULL);
   g_autoptr(GError) error = NULL;
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
   peer_write (f, "pending");
   g_assert_cmpuint (iterations_in_30ms (f), <=, 3);
 
   source = attach_counter (f, &count, NULL);
   wait_for (f, &count, 1);
   g_assert_cmpint (read_nb (f, buf, sizeof buf, &error), ==, 7);
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
 
   /* the same for a hang-up */
   close (f->peer);
@@ -229,8 +233,7 @@ test_late_attach (Fixture *f, gconstpointer data)
   g_source_attach (source, f->context);
   wait_for (f, &count, 1);
   g_assert_cmpint (read_nb (f, buf, sizeof buf, &error), ==, 4);
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
 }
 
 static void
@@ -246,8 +249,7 @@ test_hangup (Fixture *f, gconstpointer data)
   wait_for (f, &count, 1);
   g_assert_cmpint (read_nb (f, buf, sizeof buf, &error), ==, 0);
   g_assert_no_error (error);
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
 }
 
 static void
@@ -260,8 +262,7 @@ test_cancellable (Fixture *f, gconstpointer data)
   g_assert_cmpuint (drain_context (f), ==, 0);
   g_cancellable_cancel (cancellable);
   wait_for (f, &count, 1);
-  g_source_destroy (source);
-  g_source_unref (source);
+  drop_source (source);
 }
 
 static void
