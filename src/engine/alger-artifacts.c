@@ -173,29 +173,57 @@ write_all (OutFile *out, gconstpointer buf, gsize len, GError **error)
   return out_write_through (out, buf, len, error);
 }
 
-/* write to a temporary file in the same folder, then rename over @path;
- * *size (may be NULL) gets the file's size */
-static gboolean
-write_atomically (const char *path, WriteFunc func, gpointer data, gint64 *size, GError **error)
+/* openat(2) a new temporary file next to @path (relative to @dirfd):
+ * ".<name>.tmp", or with a random suffix if that exists; hidden, so a
+ * folder listing can skip files still being written */
+static int
+open_temporary (int dirfd, const char *path, char **tmp_out)
 {
-  g_autofree char *tmpl = g_strdup_printf ("%s.XXXXXX", path);
+  const char *slash = strrchr (path, '/');
+  gsize dir_len = slash != NULL ? (gsize) (slash - path + 1) : 0;
+
+  for (guint attempt = 0; attempt < 16; attempt++) {
+    g_autofree char *tmp =
+      attempt == 0 ? g_strdup_printf ("%.*s.%s.tmp", (int) dir_len, path, path + dir_len)
+                   : g_strdup_printf ("%.*s.%s.%08x", (int) dir_len, path, path + dir_len,
+                                      g_random_int ());
+    int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+
+    if (fd >= 0 || errno != EEXIST) {
+      *tmp_out = g_steal_pointer (&tmp);
+      return fd;
+    }
+  }
+  *tmp_out = g_strdup (path);
+  errno = EEXIST;
+  return -1;
+}
+
+/* write to a temporary file in the same folder, then rename over @path
+ * (relative to @dirfd, or AT_FDCWD); *size (may be NULL) gets the file's
+ * size */
+static gboolean
+write_atomically (int dirfd, const char *path, WriteFunc func, gpointer data, gint64 *size,
+                  GError **error)
+{
+  g_autofree char *tmp = NULL;
   OutFile *out = NULL;
-  int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0640);
+  int fd = open_temporary (dirfd, path, &tmp);
   gboolean ok;
 
   if (fd < 0)
-    return set_io_error (error, errno, "create", tmpl);
+    return set_io_error (error, errno, "create", tmp);
   out = g_new (OutFile, 1);
   out->fd = fd;
   out->size = 0;
   out->fill = 0;
   ok = func (out, data, error) && (out->fill == 0 || out_write_through (out, NULL, 0, error));
   if (close (fd) != 0 && ok)
-    ok = set_io_error (error, errno, "write", tmpl);
-  if (ok && g_rename (tmpl, path) != 0)
-    ok = set_io_error (error, errno, "rename", tmpl);
+    ok = set_io_error (error, errno, "write", tmp);
+  if (ok && renameat (dirfd, tmp, dirfd, path) != 0)
+    ok = set_io_error (error, errno, "rename", tmp);
   if (!ok)
-    g_unlink (tmpl);
+    unlinkat (dirfd, tmp, 0);
   else if (size != NULL)
     *size = out->size;
   g_free (out);
@@ -245,7 +273,7 @@ alger_artifacts_write_npy (const char *path, AlgerValue *array, GError **error)
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (array != NULL && alger_value_get_kind (array) == ALGER_VALUE_ARRAY,
                         FALSE);
-  return write_atomically (path, npy_func, array, NULL, error);
+  return write_atomically (AT_FDCWD, path, npy_func, array, NULL, error);
 }
 
 /* v in [0, 1] → 0..255, rounded half to even like lrintf, NaN → 0. No
@@ -517,7 +545,7 @@ alger_artifacts_write_png (const char *path, AlgerValue *array, GError **error)
                          "array is not image-like");
     return FALSE;
   }
-  return write_atomically (path, png_func, array, NULL, error);
+  return write_atomically (AT_FDCWD, path, png_func, array, NULL, error);
 }
 
 static gboolean
@@ -634,11 +662,16 @@ scalar_to_text (AlgerValue *value)
   }
 }
 
+struct _AlgerArtifactsFolder {
+  char *outputs_dir;
+  char *execution_id;
+  int fd;            /* <outputs>/<executionId> (O_PATH); -1 until the first write */
+  GHashTable *kinds; /* kind folders made in it so far */
+};
+
 typedef struct {
-  const char *outputs_dir;
-  const char *execution_id;
-  char *rel_dir;  /* <executionId>/<kind> */
-  char *abs_dir;
+  AlgerArtifactsFolder *folder;
+  const char *kind; /* safe name */
   char *safe_id;
 } Target;
 
@@ -646,13 +679,12 @@ typedef struct {
 static JsonObject *
 write_one (Target *t, const char *ext, WriteFunc func, gpointer data, GError **error)
 {
-  g_autofree char *file = g_strdup_printf ("%s.%s", t->safe_id, ext);
-  g_autofree char *abs = g_build_filename (t->abs_dir, file, NULL);
-  g_autofree char *rel = g_build_filename (t->rel_dir, file, NULL);
+  g_autofree char *file = g_strdup_printf ("%s/%s.%s", t->kind, t->safe_id, ext);
+  g_autofree char *rel = g_strdup_printf ("%s/%s", t->folder->execution_id, file);
   JsonObject *obj = NULL;
   gint64 size = 0;
 
-  if (!write_atomically (abs, func, data, &size, error))
+  if (!write_atomically (t->folder->fd, file, func, data, &size, error))
     return NULL;
   obj = json_object_new ();
   json_object_set_string_member (obj, "path", rel);
@@ -799,53 +831,96 @@ write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
   return write_one (t, "json", text_func, text->str, error);
 }
 
-/* <outputs>/<executionId>/<kind>: one mkdir(2) once the execution's folder
- * exists, two for the first kind of a run; g_mkdir_with_parents (which tests
- * every component of the path first) only when the outputs folder itself
- * is missing */
-static gboolean
-make_target_dir (const Target *t, GError **error)
+AlgerArtifactsFolder *
+alger_artifacts_folder_new (const char *outputs_dir, const char *execution_id, GError **error)
 {
-  g_autofree char *run_dir = NULL;
+  AlgerArtifactsFolder *folder = NULL;
 
-  if (g_mkdir (t->abs_dir, 0750) == 0 || errno == EEXIST)
+  g_return_val_if_fail (outputs_dir != NULL, NULL);
+
+  if (!alger_artifacts_check_execution_id (execution_id, error))
+    return NULL;
+  folder = g_new0 (AlgerArtifactsFolder, 1);
+  folder->outputs_dir = g_strdup (outputs_dir);
+  folder->execution_id = g_strdup (execution_id);
+  folder->fd = -1;
+  folder->kinds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return folder;
+}
+
+void
+alger_artifacts_folder_free (AlgerArtifactsFolder *folder)
+{
+  if (folder == NULL)
+    return;
+  if (folder->fd >= 0)
+    close (folder->fd);
+  g_hash_table_unref (folder->kinds);
+  g_free (folder->outputs_dir);
+  g_free (folder->execution_id);
+  g_free (folder);
+}
+
+/* <outputs>/<executionId>, made and opened at the first write: later files
+ * are created relative to it, so the kernel does not walk the whole path
+ * for every open, mkdir and rename; g_mkdir_with_parents (which tests every
+ * component first) only when the outputs folder itself is missing */
+static gboolean
+folder_open (AlgerArtifactsFolder *folder, GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (folder->fd >= 0)
     return TRUE;
-  if (errno == ENOENT) {
-    run_dir = g_path_get_dirname (t->abs_dir);
-    if ((g_mkdir (run_dir, 0750) == 0 || errno == EEXIST) &&
-        (g_mkdir (t->abs_dir, 0750) == 0 || errno == EEXIST))
-      return TRUE;
-    if (errno == ENOENT && g_mkdir_with_parents (t->abs_dir, 0750) == 0)
-      return TRUE;
+  path = g_build_filename (folder->outputs_dir, folder->execution_id, NULL);
+  if (g_mkdir (path, 0750) != 0 && errno != EEXIST) {
+    if (errno != ENOENT || g_mkdir_with_parents (path, 0750) != 0)
+      return set_io_error (error, errno, "create folder", path);
   }
-  return set_io_error (error, errno, "create folder", t->abs_dir);
+  folder->fd = open (path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (folder->fd < 0)
+    return set_io_error (error, errno, "open folder", path);
+  return TRUE;
+}
+
+/* <outputs>/<executionId>/<kind> */
+static gboolean
+make_kind_folder (AlgerArtifactsFolder *folder, const char *kind, GError **error)
+{
+  if (!folder_open (folder, error))
+    return FALSE;
+  if (g_hash_table_contains (folder->kinds, kind))
+    return TRUE;
+  if (mkdirat (folder->fd, kind, 0750) != 0 && errno != EEXIST) {
+    g_autofree char *path = g_build_filename (folder->outputs_dir, folder->execution_id, kind, NULL);
+
+    return set_io_error (error, errno, "create folder", path);
+  }
+  g_hash_table_add (folder->kinds, g_strdup (kind));
+  return TRUE;
 }
 
 GPtrArray *
-alger_artifacts_write (const char *outputs_dir,
-                       const char *execution_id,
-                       const char *kind,
-                       const char *node_id,
-                       AlgerValue *value,
-                       GError **error)
+alger_artifacts_folder_write (AlgerArtifactsFolder *folder,
+                              const char *kind,
+                              const char *node_id,
+                              AlgerValue *value,
+                              GError **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_autofree char *safe_kind = NULL;
   g_autoptr(JsonObject) art = NULL;
-  Target t = { outputs_dir, execution_id, NULL, NULL, NULL };
+  Target t = { folder, NULL, NULL };
   AlgerValue *image = NULL;
 
-  g_return_val_if_fail (outputs_dir != NULL, NULL);
+  g_return_val_if_fail (folder != NULL, NULL);
   g_return_val_if_fail (node_id != NULL, NULL);
   g_return_val_if_fail (value != NULL, NULL);
 
-  if (!alger_artifacts_check_execution_id (execution_id, error))
-    return NULL;
   safe_kind = alger_artifacts_safe_name (kind != NULL ? kind : "unknown");
+  t.kind = safe_kind;
   t.safe_id = alger_artifacts_safe_name (node_id);
-  t.rel_dir = g_build_filename (execution_id, safe_kind, NULL);
-  t.abs_dir = g_build_filename (outputs_dir, t.rel_dir, NULL);
-  if (make_target_dir (&t, error)) {
+  if (make_kind_folder (folder, safe_kind, error)) {
     switch (alger_value_get_kind (value)) {
     case ALGER_VALUE_ARRAY:
       art = write_array (&t, value, error);
@@ -872,12 +947,25 @@ alger_artifacts_write (const char *outputs_dir,
     }
     }
   }
-  g_free (t.rel_dir);
-  g_free (t.abs_dir);
   g_free (t.safe_id);
   if (art == NULL)
     return NULL;
-  json_object_set_string_member (art, "executionId", execution_id);
+  json_object_set_string_member (art, "executionId", folder->execution_id);
   g_ptr_array_add (out, json_node_init_object (json_node_alloc (), art));
   return g_steal_pointer (&out);
+}
+
+gboolean
+alger_artifacts_write_text (const char *path, const char *text, GError **error)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (path != NULL && text != NULL, FALSE);
+  if (write_atomically (AT_FDCWD, path, text_func, (gpointer) text, NULL, NULL))
+    return TRUE;
+  /* the folder may be missing: make it and try once more */
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0750) != 0)
+    return set_io_error (error, errno, "create folder", dir);
+  return write_atomically (AT_FDCWD, path, text_func, (gpointer) text, NULL, error);
 }

@@ -13,6 +13,7 @@ typedef struct {
   AlgerGraph *graph;
   AlgerValue **values; /* by node index */
   GRand *rand;         /* only for simulated delays */
+  AlgerArtifactsFolder *folder; /* only when outputs are written */
 } RunState;
 
 static void
@@ -22,6 +23,7 @@ run_state_clear (RunState *st)
     g_clear_pointer (&st->values[i], alger_value_unref);
   g_clear_pointer (&st->values, g_free);
   g_clear_pointer (&st->rand, g_rand_free);
+  g_clear_pointer (&st->folder, alger_artifacts_folder_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunState, run_state_clear)
@@ -241,7 +243,7 @@ alger_runner_run_summary (AlgerGraph *graph,
                           GError **error)
 {
   static const AlgerRunOptions defaults = { 0 };
-  g_auto(RunState) st = { graph, NULL, NULL };
+  g_auto(RunState) st = { graph, NULL, NULL, NULL };
   g_autoptr(GArray) order = NULL;
   g_autofree guint *consumers_left = NULL;
   AlgerNodeContext ctx = { 0 };
@@ -252,9 +254,11 @@ alger_runner_run_summary (AlgerGraph *graph,
 
   if (opts == NULL)
     opts = &defaults;
-  if (opts->outputs_dir != NULL &&
-      !alger_artifacts_check_execution_id (opts->execution_id, error))
-    return NULL;
+  if (opts->outputs_dir != NULL) {
+    st.folder = alger_artifacts_folder_new (opts->outputs_dir, opts->execution_id, error);
+    if (st.folder == NULL)
+      return NULL;
+  }
   order = alger_graph_get_order (graph, strategy, error);
   if (order == NULL)
     return NULL;
@@ -308,11 +312,10 @@ alger_runner_run_summary (AlgerGraph *graph,
     if (output == NULL && local_error == NULL)
       g_set_error (&local_error, ALGER_ERROR, ALGER_ERROR_FAILED, "Node '%s' produced no value.",
                    alger_graph_get_node_id (graph, i));
-    if (output != NULL && opts->outputs_dir != NULL && alger_graph_node_is_tracked (graph, i)) {
-      artifacts = alger_artifacts_write (opts->outputs_dir, opts->execution_id,
-                                         alger_graph_get_node_kind_name (graph, i),
-                                         alger_graph_get_node_id (graph, i), output,
-                                         &local_error);
+    if (output != NULL && st.folder != NULL && alger_graph_node_is_tracked (graph, i)) {
+      artifacts = alger_artifacts_folder_write (st.folder, alger_graph_get_node_kind_name (graph, i),
+                                                alger_graph_get_node_id (graph, i), output,
+                                                &local_error);
     }
     if (local_error != NULL) {
       report (callback, user_data, graph, i, k + 1, ms, local_error, NULL, NULL);

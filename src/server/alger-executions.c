@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "alger-artifacts.h"
 #include "alger-error.h"
 #include "alger-graph.h"
 #include "alger-json-text.h"
@@ -449,12 +450,8 @@ write_output_file (Job *job, JsonNode *summary, const GError *run_error)
     text = alger_frame_error_content (run_error != NULL ? run_error->message : "failed");
     name = g_strdup_printf ("%s-error.json", id);
   }
-  if (g_mkdir_with_parents (job->outputs_dir, 0750) != 0) {
-    g_warning ("cannot create %s: %s", job->outputs_dir, g_strerror (errno));
-    return NULL;
-  }
   path = g_build_filename (job->outputs_dir, name, NULL);
-  if (!g_file_set_contents (path, text, -1, &error)) {
+  if (!alger_artifacts_write_text (path, text, &error)) {
     g_warning ("cannot write %s: %s", path, error->message);
     return NULL;
   }

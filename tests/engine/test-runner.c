@@ -549,7 +549,9 @@ fill_ramp (gsize i)
 static GPtrArray *
 write_value (const char *outputs, const char *id, AlgerValue *value, GError **error)
 {
-  return alger_artifacts_write (outputs, "exec", "k", id, value, error);
+  g_autoptr(AlgerArtifactsFolder) folder = alger_artifacts_folder_new (outputs, "exec", error);
+
+  return folder != NULL ? alger_artifacts_folder_write (folder, "k", id, value, error) : NULL;
 }
 
 static char *
@@ -863,6 +865,100 @@ test_scalars (void)
   rm_rf (outputs);
 }
 
+static int
+cmp_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* names in @dir, sorted, joined with ' ' */
+static char *
+list_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, cmp_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* one folder per execution, made at the first write (with the outputs
+ * folder if missing); each file renamed into place from a hidden temporary
+ * name, which a leftover file of that name does not block */
+static void
+test_folder (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("alger-folder-XXXXXX", NULL);
+  g_autofree char *outputs = g_build_filename (tmp, "missing", "outputs", NULL);
+  g_autofree char *run = g_build_filename (outputs, "run-1", NULL);
+  g_autofree char *text_dir = g_build_filename (run, "text", NULL);
+  g_autofree char *leftover = g_build_filename (text_dir, ".b.txt.tmp", NULL);
+  g_autofree char *b_txt = g_build_filename (text_dir, "b.txt", NULL);
+  g_autofree char *other = g_build_filename (tmp, "also-missing", NULL);
+  g_autoptr(AlgerArtifactsFolder) folder = alger_artifacts_folder_new (outputs, "run-1", NULL);
+  g_autoptr(AlgerValue) one = alger_value_new_string ("one", TRUE);
+  g_autoptr(AlgerValue) two = alger_value_new_string ("two", TRUE);
+  g_autoptr(AlgerValue) three = alger_value_new_int (3);
+  g_autoptr(GPtrArray) a1 = NULL;
+  g_autoptr(GPtrArray) a2 = NULL;
+  g_autoptr(GPtrArray) a3 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert_null (alger_artifacts_folder_new (outputs, "../up", &error));
+  g_assert_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+  g_assert_nonnull (folder);
+  /* nothing is made before the first file */
+  g_assert_false (g_file_test (outputs, G_FILE_TEST_EXISTS));
+
+  a1 = alger_artifacts_folder_write (folder, "text", "a", one, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (a1->pdata[0]), "path"),
+                   ==, "run-1/text/a.txt");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (a1->pdata[0]),
+                                                  "executionId"),
+                   ==, "run-1");
+  g_assert_true (g_file_set_contents (leftover, "stale", -1, NULL));
+  a2 = alger_artifacts_folder_write (folder, "text", "b", two, &error);
+  g_assert_no_error (error);
+  a3 = alger_artifacts_folder_write (folder, "other/kind", "c", three, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (a3->pdata[0]), "path"),
+                   ==, "run-1/other%2Fkind/c.txt");
+
+  listing = list_dir (run);
+  g_assert_cmpstr (listing, ==, "other%2Fkind text");
+  g_clear_pointer (&listing, g_free);
+  /* the stale temporary is left alone, and no other temporary remains */
+  listing = list_dir (text_dir);
+  g_assert_cmpstr (listing, ==, ".b.txt.tmp a.txt b.txt");
+  g_assert_true (g_file_get_contents (leftover, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "stale");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (b_txt, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "two");
+
+  /* a whole-file text, folder made when missing */
+  text = g_build_filename (other, "run-1.json", NULL);
+  g_assert_true (alger_artifacts_write_text (text, "{}", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (text, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "{}");
+  g_clear_pointer (&listing, g_free);
+  listing = list_dir (other);
+  g_assert_cmpstr (listing, ==, "run-1.json");
+  rm_rf (tmp);
+}
+
 static void
 test_format_float (void)
 {
@@ -968,6 +1064,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/artifacts/png-chart", test_png_chart);
   g_test_add_func ("/alger/artifacts/dict-with-image", test_dict_with_image);
   g_test_add_func ("/alger/artifacts/scalars", test_scalars);
+  g_test_add_func ("/alger/artifacts/folder", test_folder);
   g_test_add_func ("/alger/describe/format-float", test_format_float);
   g_test_add_func ("/alger/describe/descriptions", test_describe);
   g_test_add_func ("/alger/describe/pairwise-sum", test_pairwise_sum);
