@@ -5,6 +5,8 @@
 
 #include "alger-execution.h"
 
+#include "alger-uuid.h"
+
 struct _AlgerExecution {
   GObject parent_instance;
 
@@ -204,7 +206,7 @@ alger_execution_class_init (AlgerExecutionClass *klass)
 static void
 alger_execution_init (AlgerExecution *self)
 {
-  self->id = g_uuid_string_random ();
+  self->id = alger_uuid_v7_new ();
   self->cancellable = g_cancellable_new ();
   self->started_at = g_get_real_time ();
   self->status = ALGER_EXECUTION_RUNNING;

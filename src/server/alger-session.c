@@ -10,6 +10,7 @@
 #include "alger-error.h"
 #include "alger-handlers.h"
 #include "alger-json-text.h"
+#include "alger-uuid.h"
 
 /* frames a client may send ahead while its previous request is being handled */
 #define MAX_QUEUED_REQUESTS 256
@@ -661,8 +662,8 @@ alger_session_new (SoupWebsocketConnection *connection, AlgerStore *store,
   self->connection = g_object_ref (connection);
   self->store = g_object_ref (store);
   self->handlers = handlers;
-  self->id = g_uuid_string_random ();
-  self->conversation_id = g_uuid_string_random ();
+  self->id = alger_uuid_v7_new ();
+  self->conversation_id = alger_uuid_v7_new ();
   self->client_ip = g_strdup (peer->client_ip);
   self->client_port = peer->client_port;
   self->user_agent = g_strdup (peer->user_agent);

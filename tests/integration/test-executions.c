@@ -171,6 +171,10 @@ test_dashboard_run (Fixture *fx, gconstpointer data)
   }
   client = alger_test_client_connect (fx->server);
   id = start_run (client, 104, content, &rid);
+  /* a version 7 UUID: time-ordered, so the indexes keyed by it grow at
+   * their end */
+  g_assert_true (g_uuid_string_is_valid (id));
+  g_assert_cmpint (id[14], ==, '7');
   collect (client, rid, &rf);
   assert_sample_run (&rf, id, sample_kahn, "pl-1795656331495");
   g_assert_cmpstr (str (rf.final, "strategy"), ==, "kahn");
