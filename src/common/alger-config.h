@@ -20,6 +20,7 @@ typedef struct {
   char *outputs_dir;          /* NULL until finish: <state_dir>/outputs */
   char *pipelines_dir;        /* NULL until finish: ALGER_DATADIR/pipelines, else the source tree's */
   guint64 max_frame_size;     /* bytes, 1 MiB */
+  guint64 max_send_backlog;   /* bytes waiting for a client that does not read, 16 MiB; 0 = no limit */
   guint keepalive_interval;   /* seconds between pings, 30; 0 = off */
   guint keepalive_timeout;    /* seconds without pong before drop, 60 */
   guint listen_backlog;       /* 1024 */

@@ -48,6 +48,10 @@ struct _AlgerSession {
   GString *profile_literal; /* the same as a JSON string literal, made on first send */
   gint64 connected_at;
   gint64 last_seen;
+  AlgerSocketStream *stream; /* nullable */
+  guint64 max_send_backlog;  /* 0 = no limit */
+  guint64 bytes_queued;      /* frame bytes handed to libsoup */
+  gboolean dropped;          /* shut down for not reading */
 
   SessionState state;
   gint64 last_id;
@@ -70,6 +74,8 @@ enum {
 static guint signals[LAST_SIGNAL];
 
 static void process_incoming (AlgerSession *self);
+static void record_protocol_error (AlgerSession *self, gint64 message_id, gint64 type_code,
+                                   const char *message);
 
 static void
 out_frame_free (OutFrame *frame)
@@ -77,6 +83,38 @@ out_frame_free (OutFrame *frame)
   g_clear_pointer (&frame->data, g_bytes_unref);
   g_clear_object (&frame->session);
   g_free (frame);
+}
+
+/* bytes of a server (unmasked) WebSocket frame with this payload */
+static guint64
+ws_frame_size (gsize payload)
+{
+  return payload + (payload < 126 ? 2 : payload <= 0xffff ? 4 : 10);
+}
+
+/* libsoup queues frames without bound for a peer that stopped reading:
+ * past max_send_backlog unsent bytes the client is dropped (its socket shut
+ * down, which libsoup sees as the peer going away) */
+static void
+check_backlog (AlgerSession *self)
+{
+  guint64 written, waiting;
+  g_autofree char *message = NULL;
+
+  if (self->stream == NULL || self->max_send_backlog == 0 || self->dropped)
+    return;
+  written = alger_socket_stream_get_bytes_written (self->stream);
+  waiting = self->bytes_queued > written ? self->bytes_queued - written : 0;
+  if (waiting <= self->max_send_backlog)
+    return;
+  self->dropped = TRUE;
+  message = g_strdup_printf ("client stopped reading: %" G_GUINT64_FORMAT
+                             " bytes waiting to be sent (limit %" G_GUINT64_FORMAT
+                             "); connection dropped",
+                             waiting, self->max_send_backlog);
+  g_message ("%s: %s", self->id, message);
+  record_protocol_error (self, -1, -1, message);
+  alger_socket_stream_abort (self->stream);
 }
 
 static void
@@ -94,10 +132,12 @@ flush_outgoing (AlgerSession *self)
       gsize len = 0;
       const char *text = g_bytes_get_data (head->data, &len);
       soup_websocket_connection_send_text (self->connection, text);
-      (void) len;
+      /* the GBytes holds the text and its NUL */
+      self->bytes_queued += ws_frame_size (len - 1);
     }
     out_frame_free (head);
   }
+  check_backlog (self);
 }
 
 static void
@@ -622,6 +662,7 @@ alger_session_finalize (GObject *object)
   /* every OutFrame holds a ref, so none can be left here */
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
+  g_clear_object (&self->stream);
   g_clear_pointer (&self->user, json_object_unref);
   alger_session_set_profile_json (self, NULL);
   g_free (self->id);
@@ -670,6 +711,8 @@ alger_session_new (SoupWebsocketConnection *connection, AlgerStore *store,
   self->origin = g_strdup (peer->origin);
   self->path = g_strdup (peer->path);
   self->username = g_strdup (peer->username);
+  self->stream = peer->stream != NULL ? g_object_ref (peer->stream) : NULL;
+  self->max_send_backlog = peer->max_send_backlog;
   self->connected_at = g_get_real_time ();
   self->last_seen = g_get_monotonic_time ();
   self->message_id = g_signal_connect (connection, "message", G_CALLBACK (on_message), self);

@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "alger-frame.h"
+#include "alger-socket-stream.h"
 #include "alger-store.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,8 @@ typedef struct {
   const char *path; /* already redacted */
   const char *username;
   const char *password;
+  AlgerSocketStream *stream; /* nullable: the connection's stream, to watch its backlog */
+  guint64 max_send_backlog;  /* 0 = no limit */
 } AlgerSessionPeer;
 
 AlgerSession *alger_session_new (SoupWebsocketConnection *connection, AlgerStore *store,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "alger-socket-input.h"
+#include "alger-socket-output.h"
 #include "alger-socket-stream.h"
 
 struct _AlgerSocketStream {
@@ -11,6 +12,7 @@ struct _AlgerSocketStream {
 
   GSocketConnection *connection;
   AlgerSocketInput *input;
+  AlgerSocketOutput *output;
 };
 
 G_DEFINE_TYPE (AlgerSocketStream, alger_socket_stream, G_TYPE_IO_STREAM)
@@ -24,7 +26,7 @@ alger_socket_stream_get_input_stream (GIOStream *stream)
 static GOutputStream *
 alger_socket_stream_get_output_stream (GIOStream *stream)
 {
-  return g_io_stream_get_output_stream (G_IO_STREAM (ALGER_SOCKET_STREAM (stream)->connection));
+  return G_OUTPUT_STREAM (ALGER_SOCKET_STREAM (stream)->output);
 }
 
 static gboolean
@@ -33,6 +35,7 @@ alger_socket_stream_close (GIOStream *stream, GCancellable *cancellable, GError 
   AlgerSocketStream *self = ALGER_SOCKET_STREAM (stream);
 
   g_input_stream_close (G_INPUT_STREAM (self->input), NULL, NULL);
+  g_output_stream_close (G_OUTPUT_STREAM (self->output), NULL, NULL);
   return g_io_stream_close (G_IO_STREAM (self->connection), cancellable, error);
 }
 
@@ -67,6 +70,7 @@ alger_socket_stream_dispose (GObject *object)
   /* GIOStream's dispose closes the stream, which needs both */
   G_OBJECT_CLASS (alger_socket_stream_parent_class)->dispose (object);
   g_clear_object (&self->input);
+  g_clear_object (&self->output);
   g_clear_object (&self->connection);
 }
 
@@ -99,5 +103,22 @@ alger_socket_stream_new (GSocketConnection *connection)
   self = g_object_new (ALGER_TYPE_SOCKET_STREAM, NULL);
   self->connection = g_object_ref (connection);
   self->input = alger_socket_input_new (g_socket_connection_get_socket (connection));
+  self->output = alger_socket_output_new (g_socket_connection_get_socket (connection));
   return self;
+}
+
+guint64
+alger_socket_stream_get_bytes_written (AlgerSocketStream *self)
+{
+  g_return_val_if_fail (ALGER_IS_SOCKET_STREAM (self), 0);
+
+  return alger_socket_output_get_bytes_written (self->output);
+}
+
+void
+alger_socket_stream_abort (AlgerSocketStream *self)
+{
+  g_return_if_fail (ALGER_IS_SOCKET_STREAM (self));
+
+  g_socket_shutdown (g_socket_connection_get_socket (self->connection), TRUE, TRUE, NULL);
 }

@@ -1,7 +1,7 @@
 /* alger-socket-stream.h: the stream a WebSocket session reads and writes:
  * an accepted GSocketConnection whose input is an AlgerSocketInput (one poll
- * record per connection instead of one per read) and whose output is the
- * connection's own */
+ * record per connection instead of one per read) and whose output is an
+ * AlgerSocketOutput (which counts what it wrote) */
 #pragma once
 
 #include <gio/gio.h>
@@ -13,5 +13,12 @@ G_DECLARE_FINAL_TYPE (AlgerSocketStream, alger_socket_stream, ALGER, SOCKET_STRE
 
 /* create it on the thread whose main context serves the connection */
 AlgerSocketStream *alger_socket_stream_new (GSocketConnection *connection);
+
+/* bytes the kernel accepted from this stream so far */
+guint64 alger_socket_stream_get_bytes_written (AlgerSocketStream *self);
+
+/* shut the socket down both ways at once, for a peer that stopped reading:
+ * what is queued is dropped and the next read sees the end of the stream */
+void alger_socket_stream_abort (AlgerSocketStream *self);
 
 G_END_DECLS

@@ -47,6 +47,21 @@ typedef struct {
   AlgerSession *session;
 } VerifyCtx;
 
+/* the qdata on an accepted connection's remote address: a GWeakRef to its
+ * AlgerSocketStream */
+static GQuark
+stream_quark (void)
+{
+  return g_quark_from_static_string ("alger-socket-stream");
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
 static void
 on_session_closed (AlgerSession *session, gpointer user_data)
 {
@@ -102,6 +117,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   g_autofree char *ip = NULL;
   AlgerSessionPeer peer = { 0 };
+  g_autoptr(AlgerSocketStream) stream = NULL;
   AlgerSession *session;
   JsonObject *cached;
 
@@ -121,6 +137,14 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   peer.path = redacted;
   peer.username = params != NULL ? g_hash_table_lookup (params, "username") : NULL;
   peer.password = params != NULL ? g_hash_table_lookup (params, "password") : NULL;
+
+  {
+    GWeakRef *ref = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), stream_quark ()) : NULL;
+
+    stream = ref != NULL ? g_weak_ref_get (ref) : NULL;
+  }
+  peer.stream = stream;
+  peer.max_send_backlog = self->config->max_send_backlog;
 
   soup_websocket_connection_set_max_incoming_payload_size (connection,
                                                            self->config->max_frame_size);
@@ -227,6 +251,14 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
   stream = alger_socket_stream_new (connection);
+  /* libsoup hands this same address object to the WebSocket handler, which
+   * finds the stream through it (weakly: the address may outlive it) */
+  {
+    GWeakRef *ref = g_new (GWeakRef, 1);
+
+    g_weak_ref_init (ref, stream);
+    g_object_set_qdata_full (G_OBJECT (remote), stream_quark (), ref, weak_ref_free);
+  }
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (stream), local, remote, &error))
     g_debug ("cannot accept a connection: %s", error->message);
   return TRUE;

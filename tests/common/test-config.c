@@ -31,6 +31,7 @@ test_defaults (void)
   g_assert_null (config->outputs_dir);
   g_assert_null (config->pipelines_dir);
   g_assert_cmpuint (config->max_frame_size, ==, 1024 * 1024);
+  g_assert_cmpuint (config->max_send_backlog, ==, 16 * 1024 * 1024);
   g_assert_cmpuint (config->keepalive_interval, ==, 30);
   g_assert_cmpuint (config->keepalive_timeout, ==, 60);
   g_assert_cmpuint (config->listen_backlog, ==, 1024);
@@ -143,6 +144,7 @@ test_conf_defaults_match (void)
   g_assert_true (alger_config_load_data (loaded,
                                          "[server]\nhost=::1\nport=1\nstate_dir=/x\ndatabase=/x/d\n"
                                          "outputs_dir=/x/o\npipelines_dir=/x/p\nmax_frame_size=7\n"
+                                         "max_send_backlog=7\n"
                                          "keepalive_interval=7\nkeepalive_timeout=7\n"
                                          "listen_backlog=7\nbus=system\n"
                                          "[accounts]\nadmin_user=x\nadmin_password=x\n"
@@ -299,6 +301,8 @@ static const OverrideCase override_cases[] = {
   { "max-frame-size", "2M", "server.max_frame_size", "2097152", NULL },
   { "max-frame-size", "64 KiB", "server.max_frame_size", "65536", NULL },
   { "max-frame-size", "1g", "server.max_frame_size", "1073741824", NULL },
+  { "max-send-backlog", "0", "server.max_send_backlog", "0", NULL },
+  { "max-send-backlog", "64K", "server.max_send_backlog", "65536", NULL },
   { "keepalive-interval", "0", "server.keepalive_interval", "0", NULL },
   { "keepalive-timeout", "5", "server.keepalive_timeout", "5", NULL },
   { "listen-backlog", "16", "server.listen_backlog", "16", NULL },

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -476,66 +477,92 @@ read_exact (GInputStream *in, guint8 *buf, gsize len)
   return g_input_stream_read_all (in, buf, len, &got, NULL, NULL) && got == len;
 }
 
-gint
-alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *payload,
-                         gsize declared_len, gsize sent_len)
+GSocketConnection *
+alger_test_raw_open (AlgerTestServer *server, gint rcvbuf)
 {
-  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) server->port);
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) frame = g_byte_array_new ();
   g_autofree char *request = NULL;
   GInputStream *in;
-  GOutputStream *out;
-  const guint8 mask[4] = { 1, 2, 3, 4 };
   guint8 byte;
   guint state = 0;
   gsize written = 0;
 
-  g_socket_client_set_timeout (sc, 20);
-  conn = g_socket_client_connect_to_host (sc, "127.0.0.1", (guint16) server->port, NULL,
-                                          &error);
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
   g_assert_no_error (error);
+  /* before connecting, so the window it advertises stays small */
+  if (rcvbuf > 0)
+    g_assert_true (g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL));
+  g_socket_set_timeout (socket, 20);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_assert_no_error (error);
+  conn = g_socket_connection_factory_create_connection (socket);
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   request = g_strdup_printf ("GET /?username=admin&password=admin HTTP/1.1\r\n"
                              "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
                              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                              "Sec-WebSocket-Protocol: alger\r\n\r\n",
                              server->port);
-  g_output_stream_write_all (out, request, strlen (request), &written, NULL, &error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), &written, NULL, &error);
   g_assert_no_error (error);
   /* skip the 101 response headers */
   while (state < 4 && read_exact (in, &byte, 1))
     state = (byte == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (byte == '\r' ? 1 : 0);
   g_assert_cmpuint (state, ==, 4);
+  return g_steal_pointer (&conn);
+}
+
+void
+alger_test_raw_append_frame (GByteArray *out, guint8 opcode, const guint8 *payload,
+                             gsize declared_len, gsize sent_len)
+{
+  const guint8 mask[4] = { 1, 2, 3, 4 };
+  guint8 byte;
 
   byte = 0x80 | opcode;
-  g_byte_array_append (frame, &byte, 1);
+  g_byte_array_append (out, &byte, 1);
   if (declared_len < 126) {
     byte = 0x80 | (guint8) declared_len;
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
   } else if (declared_len <= 0xffff) {
     byte = 0x80 | 126;
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
     byte = (guint8) (declared_len >> 8);
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
     byte = (guint8) declared_len;
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
   } else {
     byte = 0x80 | 127;
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
     for (gint shift = 56; shift >= 0; shift -= 8) {
       byte = (guint8) ((guint64) declared_len >> shift);
-      g_byte_array_append (frame, &byte, 1);
+      g_byte_array_append (out, &byte, 1);
     }
   }
-  g_byte_array_append (frame, mask, 4);
+  g_byte_array_append (out, mask, 4);
   for (gsize i = 0; i < sent_len; i++) {
     byte = payload[i] ^ mask[i % 4];
-    g_byte_array_append (frame, &byte, 1);
+    g_byte_array_append (out, &byte, 1);
   }
+}
+
+gint
+alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *payload,
+                         gsize declared_len, gsize sent_len)
+{
+  g_autoptr(GSocketConnection) conn = alger_test_raw_open (server, 0);
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  gsize written = 0;
+
+  alger_test_raw_append_frame (frame, opcode, payload, declared_len, sent_len);
   /* the server may close before reading it all: ignore write errors */
   g_output_stream_write_all (out, frame->data, frame->len, &written, NULL, NULL);
 

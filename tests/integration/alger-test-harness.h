@@ -76,6 +76,13 @@ gboolean alger_test_client_poll (AlgerTestClient *client, guint ms);
 /* spin the default main context until cond() or timeout */
 gboolean alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
 
+/* a raw WebSocket (admin/admin, alger) past its handshake; rcvbuf > 0 sets
+ * the client's receive buffer first (a small window for a slow reader) */
+GSocketConnection *alger_test_raw_open (AlgerTestServer *server, gint rcvbuf);
+/* append one masked frame: `opcode`, a header declaring `declared_len`
+ * bytes, then `sent_len` bytes of `payload` */
+void alger_test_raw_append_frame (GByteArray *out, guint8 opcode, const guint8 *payload,
+                                  gsize declared_len, gsize sent_len);
 /* open a raw WebSocket (admin/admin, alger), send one masked frame with `opcode`
  * whose header declares `declared_len` bytes but carries only `sent_len` of
  * `payload`, and return the code of the close frame the server sends (-1 none) */

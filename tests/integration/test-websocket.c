@@ -601,11 +601,82 @@ test_keepalive_alive (Fixture *fx, gconstpointer data)
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from error_logs"), ==, 0);
 }
 
+static gint64
+backlog_drops (AlgerTestServer *server)
+{
+  return alger_test_db_int (server, "select count(*) from error_logs where message like "
+                                    "'client stopped reading%%'");
+}
+
+/* a client that sends requests but never reads the answers is dropped once
+ * more than --max-send-backlog bytes wait for it: the answers do not pile up
+ * in the server without bound; other clients go on */
+static void
+test_send_backlog (Fixture *fx, gconstpointer data)
+{
+  /* a 4 KB receive window: the kernel's buffers fill after a few answers */
+  g_autoptr(GSocketConnection) conn = alger_test_raw_open (fx->server, 4096);
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  g_autoptr(AlgerTestClient) other = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  guint8 buf[65536];
+  gint64 sent = 0, deadline;
+  gssize n;
+
+  /* ids 1, 2, 3 …: each the answer's id before it, read or not; a few
+   * at a time, below the 256 queued requests that close a connection */
+  while (sent < 4000 && backlog_drops (fx->server) == 0) {
+    g_autoptr(GByteArray) batch = g_byte_array_new ();
+
+    for (guint i = 0; i < 20; i++) {
+      g_autofree char *text =
+        g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"requestId\":%" G_GINT64_FORMAT
+                         ",\"type\":102,\"content\":\"{}\"}",
+                         sent + 1, sent + 1);
+
+      alger_test_raw_append_frame (batch, 0x1, (const guint8 *) text, strlen (text),
+                                   strlen (text));
+      sent++;
+    }
+    /* after the drop writes fail: that ends the loop too */
+    if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                    batch->data, batch->len, NULL, NULL, NULL))
+      break;
+    g_usleep (20000);
+  }
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (backlog_drops (fx->server) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  g_assert_cmpint (backlog_drops (fx->server), ==, 1);
+
+  /* the socket was shut down: what the kernel held, then the end */
+  g_socket_set_timeout (socket, 10);
+  do
+    n = g_socket_receive (socket, (char *) buf, sizeof buf, NULL, NULL);
+  while (n > 0);
+  g_assert_cmpint (n, <=, 0);
+  g_assert_true (n == 0 || n == -1);
+
+  /* recorded as closed; the server serves others */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (alger_test_db_int (fx->server, "select count(*) from connections where status = "
+                                        "'closed' and disconnected_at is not null") == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                                  "status = 'closed'"),
+                   ==, 1);
+  other = alger_test_client_connect (fx->server);
+  alger_test_client_send (other, 101, "{\"userId\":\"admin\"}");
+  frame = expect_frame (other, 1, 1, 201);
+}
+
 int
 main (int argc, char **argv)
 {
   static const char *const small_limit[] = { "--max-frame-size=512", NULL };
   static const char *const no_catalog[] = { "--pipelines-dir=/nonexistent", NULL };
+  static const char *const small_backlog[] = { "--max-send-backlog=64K", NULL };
   static const char *const fast_keepalive[] = { "--keepalive-interval=1",
                                                 "--keepalive-timeout=2", NULL };
 
@@ -638,5 +709,6 @@ main (int argc, char **argv)
   ADD ("/alger/ws/gone-with-reply-pending", test_gone_with_reply_pending, NULL);
   ADD ("/alger/ws/keepalive/drop", test_keepalive_drop, fast_keepalive);
   ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
+  ADD ("/alger/ws/send-backlog", test_send_backlog, small_backlog);
   return g_test_run ();
 }
