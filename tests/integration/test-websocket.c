@@ -623,8 +623,9 @@ test_send_backlog (Fixture *fx, gconstpointer data)
   gint64 sent = 0, deadline;
   gssize n;
 
-  /* ids 1, 2, 3 …: each the answer's id before it, read or not; a few
-   * at a time, below the 256 queued requests that close a connection */
+  /* ids 1, 2, 3 …: each the answer's id before it, read or not; twenty
+   * at a time, the next ones once these are answered (recorded), so the 256
+   * queued requests that close a connection are never reached */
   while (sent < 4000 && backlog_drops (fx->server) == 0) {
     g_autoptr(GByteArray) batch = g_byte_array_new ();
 
@@ -642,7 +643,11 @@ test_send_backlog (Fixture *fx, gconstpointer data)
     if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
                                     batch->data, batch->len, NULL, NULL, NULL))
       break;
-    g_usleep (20000);
+    deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+    while (alger_test_db_int (fx->server, "select count(*) from conversation_messages where "
+                                          "direction = 'outgoing'") < sent &&
+           backlog_drops (fx->server) == 0 && g_get_monotonic_time () < deadline)
+      g_usleep (10000);
   }
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (backlog_drops (fx->server) == 0 && g_get_monotonic_time () < deadline)
