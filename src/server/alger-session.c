@@ -52,6 +52,7 @@ struct _AlgerSession {
   guint64 max_send_backlog;  /* 0 = no limit */
   guint64 bytes_queued;      /* frame bytes handed to libsoup */
   gboolean dropped;          /* shut down for not reading */
+  gboolean closing;          /* the server closed it: no more requests handled */
 
   SessionState state;
   gint64 last_id;
@@ -74,6 +75,8 @@ enum {
 static guint signals[LAST_SIGNAL];
 
 static void process_incoming (AlgerSession *self);
+static void record_unhandled (AlgerSession *self);
+static void record_one_unhandled (AlgerSession *self, GBytes *bytes);
 static void record_protocol_error (AlgerSession *self, gint64 message_id, gint64 type_code,
                                    const char *message);
 
@@ -326,7 +329,7 @@ process_incoming (AlgerSession *self)
     return;
   self->processing = TRUE;
   g_object_ref (self);
-  while (self->state == STATE_READY && !self->busy) {
+  while (self->state == STATE_READY && !self->busy && !self->closing) {
     g_autoptr(GBytes) bytes = g_queue_pop_head (&self->incoming);
     if (bytes == NULL)
       break;
@@ -345,7 +348,14 @@ on_message (SoupWebsocketConnection *connection, SoupWebsocketDataType type, GBy
   self->last_seen = g_get_monotonic_time ();
   if (self->state == STATE_CLOSED || self->state == STATE_REFUSING)
     return;
+  /* once the server has closed the connection, what still arrives is
+   * recorded, not handled: its answers could not be sent */
+  if (self->closing && self->state == STATE_READY) {
+    record_one_unhandled (self, message);
+    return;
+  }
   if (g_queue_get_length (&self->incoming) >= MAX_QUEUED_REQUESTS) {
+    g_queue_push_tail (&self->incoming, g_bytes_ref (message));
     alger_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
                          "too many requests queued");
     return;
@@ -403,18 +413,24 @@ static void record_open (AlgerSession *self);
  * was in progress, or before its credentials were checked): recorded all
  * the same, with that as their error */
 static void
+record_one_unhandled (AlgerSession *self, GBytes *bytes)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  g_autoptr(AlgerFrame) frame = alger_frame_parse (data, len, NULL);
+  g_autoptr(GError) error = g_error_new_literal (ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                                                 ALGER_SESSION_UNHANDLED_ERROR);
+
+  record_incoming (self, data, len, frame, error);
+}
+
+static void
 record_unhandled (AlgerSession *self)
 {
   GBytes *bytes;
 
   while ((bytes = g_queue_pop_head (&self->incoming)) != NULL) {
-    gsize len = 0;
-    const char *data = g_bytes_get_data (bytes, &len);
-    g_autoptr(AlgerFrame) frame = alger_frame_parse (data, len, NULL);
-    g_autoptr(GError) error = g_error_new_literal (ALGER_ERROR, ALGER_ERROR_PROTOCOL,
-                                                   ALGER_SESSION_UNHANDLED_ERROR);
-
-    record_incoming (self, data, len, frame, error);
+    record_one_unhandled (self, bytes);
     g_bytes_unref (bytes);
   }
 }
@@ -546,6 +562,12 @@ alger_session_close (AlgerSession *self, gushort code, const char *reason)
 {
   g_return_if_fail (ALGER_IS_SESSION (self));
 
+  /* requests still queued are not handled: recorded now, as those that
+   * arrive until the peer answers the close (a request in progress
+   * finishes, its answer recorded but not sent) */
+  self->closing = TRUE;
+  if (self->state == STATE_READY)
+    record_unhandled (self);
   if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->connection, code, reason);
 }

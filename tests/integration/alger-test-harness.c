@@ -558,7 +558,6 @@ alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *p
 {
   g_autoptr(GSocketConnection) conn = alger_test_raw_open (server, 0);
   g_autoptr(GByteArray) frame = g_byte_array_new ();
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   gsize written = 0;
 
@@ -566,7 +565,14 @@ alger_test_raw_exchange (AlgerTestServer *server, guint8 opcode, const guint8 *p
   /* the server may close before reading it all: ignore write errors */
   g_output_stream_write_all (out, frame->data, frame->len, &written, NULL, NULL);
 
-  /* read frames until a close frame; return its code (-1: none) */
+  return alger_test_raw_read_close (conn);
+}
+
+gint
+alger_test_raw_read_close (GSocketConnection *conn)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+
   for (;;) {
     guint8 head[2];
     guint64 len;

@@ -83,6 +83,8 @@ GSocketConnection *alger_test_raw_open (AlgerTestServer *server, gint rcvbuf);
  * bytes, then `sent_len` bytes of `payload` */
 void alger_test_raw_append_frame (GByteArray *out, guint8 opcode, const guint8 *payload,
                                   gsize declared_len, gsize sent_len);
+/* read frames until the server's close frame: its code (-1: none came) */
+gint alger_test_raw_read_close (GSocketConnection *conn);
 /* open a raw WebSocket (admin/admin, alger), send one masked frame with `opcode`
  * whose header declares `declared_len` bytes but carries only `sent_len` of
  * `payload`, and return the code of the close frame the server sends (-1 none) */

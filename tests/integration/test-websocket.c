@@ -676,6 +676,56 @@ test_send_backlog (Fixture *fx, gconstpointer data)
   frame = expect_frame (other, 1, 1, 201);
 }
 
+/* a client may send 256 requests ahead of the one being handled; the next
+ * one closes the connection with 1008.  Every frame that arrived is in the
+ * audit log, those never handled with that error, and nothing is answered
+ * after the close (no 395 for the ids that went unanswered) */
+static void
+test_too_many_queued (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSocketConnection) conn = alger_test_raw_open (fx->server, 0);
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  const guint n = 400;
+  gint64 deadline;
+
+  /* 102 is answered from a reader thread: the first keeps the session busy
+   * while the rest queue */
+  for (guint i = 1; i <= n; i++) {
+    g_autofree char *text =
+      g_strdup_printf ("{\"id\":%u,\"requestId\":%u,\"type\":102,\"content\":\"{}\"}", i, i);
+
+    alger_test_raw_append_frame (batch, 0x1, (const guint8 *) text, strlen (text), strlen (text));
+  }
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            batch->data, batch->len, NULL, NULL, NULL));
+  g_assert_cmpint (alger_test_raw_read_close (conn), ==, 1008);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (alger_test_db_int (fx->server, "select count(*) from connections where status = "
+                                        "'closed'") == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  alger_test_server_stop (fx->server);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'incoming'"),
+                   ==, n);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(distinct message_id) from "
+                                                  "conversation_messages where direction = "
+                                                  "'incoming'"),
+                   ==, n);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'incoming' and error = '%s'",
+                                      "not handled: the connection closed first"),
+                   >=, n - 257);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where type_code = 395"),
+                   ==, 0);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from error_logs where message = "
+                                                  "'incorrect message id'"),
+                   ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -715,5 +765,6 @@ main (int argc, char **argv)
   ADD ("/alger/ws/keepalive/drop", test_keepalive_drop, fast_keepalive);
   ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
   ADD ("/alger/ws/send-backlog", test_send_backlog, small_backlog);
+  ADD ("/alger/ws/too-many-queued", test_too_many_queued, NULL);
   return g_test_run ();
 }
