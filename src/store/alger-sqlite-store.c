@@ -235,6 +235,13 @@ struct _AlgerSqliteStore {
    * finishes the job with a RESTART between two batches (atomic) */
   gint ck_restart_wanted;
   int ck_next_pages; /* WAL size that wakes the checkpointer next (writer only) */
+  /* CHECKPOINT_PAGES, _RESTART_PAGES, _HARD_PAGES unless
+   * ALGER_CHECKPOINT_PAGES is set (tests), fixed before the threads start */
+  int ck_pages, ck_restart_pages, ck_hard_pages;
+  gboolean w_restarting; /* the writer is in restart_wal (writer only) */
+  /* under lock: RESTARTs tried, those that readers held up, and the busy
+   * naps they cost the writer */
+  guint64 n_restarts, n_restarts_deferred, n_restart_naps;
 };
 
 static void alger_sqlite_store_iface_init (AlgerStoreInterface *iface);
@@ -747,8 +754,16 @@ process_batch (AlgerSqliteStore *self, GPtrArray *batch)
 static void
 restart_wal (AlgerSqliteStore *self)
 {
-  int rc = sqlite3_wal_checkpoint_v2 (self->wdb, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+  int rc;
 
+  self->w_restarting = TRUE;
+  rc = sqlite3_wal_checkpoint_v2 (self->wdb, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+  self->w_restarting = FALSE;
+  g_mutex_lock (&self->lock);
+  self->n_restarts++;
+  if (rc == SQLITE_BUSY)
+    self->n_restarts_deferred++;
+  g_mutex_unlock (&self->lock);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
     g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (self->wdb));
 }
@@ -1810,13 +1825,13 @@ wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
 
   /* once per CHECKPOINT_PAGES new pages, not after every commit past the
    * mark: each pass costs the checkpointer an fsync or two */
-  if (n_pages < self->ck_next_pages - CHECKPOINT_PAGES)
-    self->ck_next_pages = CHECKPOINT_PAGES; /* the WAL started over */
+  if (n_pages < self->ck_next_pages - self->ck_pages)
+    self->ck_next_pages = self->ck_pages; /* the WAL started over */
   if (n_pages >= self->ck_next_pages) {
-    self->ck_next_pages = n_pages + CHECKPOINT_PAGES;
+    self->ck_next_pages = n_pages + self->ck_pages;
     /* as often as a pass would ask, not after every commit: a RESTART
      * that a reader's snapshot holds up costs the writer its busy wait */
-    if (n_pages >= CHECKPOINT_HARD_PAGES)
+    if (n_pages >= self->ck_hard_pages)
       g_atomic_int_set (&self->ck_restart_wanted, 1);
     g_mutex_lock (&self->ck_lock);
     if (!self->ck_pending) {
@@ -1832,11 +1847,26 @@ wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
  * short naps: SQLite's own timeout handler sleeps 1, 2, 5, 10 … ms, which
  * would stall every client waiting for its audit rows for that long */
 #define WRITER_BUSY_NAP_US 100
+/* how long a RESTART waits for readers on an older snapshot (an operator's
+ * open transaction, a long query): the WAL can only start over once they
+ * are done, and every client's audit rows wait while the writer does.  It
+ * gives up and tries again at the next mark instead of spending the 5 s
+ * budget of an ordinary write each time */
+#define RESTART_BUSY_BUDGET_US 20000
 static int
 writer_busy_cb (gpointer data, int n_calls)
 {
-  if ((gint64) n_calls * WRITER_BUSY_NAP_US >= (gint64) ALGER_SQL_BUSY_TIMEOUT_MS * 1000)
+  AlgerSqliteStore *self = data;
+  gint64 budget_us = self->w_restarting ? RESTART_BUSY_BUDGET_US
+                                        : (gint64) ALGER_SQL_BUSY_TIMEOUT_MS * 1000;
+
+  if ((gint64) n_calls * WRITER_BUSY_NAP_US >= budget_us)
     return 0;
+  if (self->w_restarting) {
+    g_mutex_lock (&self->lock);
+    self->n_restart_naps++;
+    g_mutex_unlock (&self->lock);
+  }
   g_usleep (WRITER_BUSY_NAP_US);
   return 1;
 }
@@ -1881,7 +1911,7 @@ checkpointer_thread (gpointer data)
     /* but under steady writing it never catches up with the last frames, so
      * the WAL would only grow (and every commit extend the file).  Once it
      * is large, the writer finishes the job between two batches */
-    if (rc == SQLITE_OK && n_log >= CHECKPOINT_RESTART_PAGES)
+    if (rc == SQLITE_OK && n_log >= self->ck_restart_pages)
       g_atomic_int_set (&self->ck_restart_wanted, 1);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
       g_warning ("checkpoint of %s failed: %s", self->path, sqlite3_errmsg (db));
@@ -1983,7 +2013,19 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->wake);
   g_mutex_init (&self->ck_lock);
-  self->ck_next_pages = CHECKPOINT_PAGES;
+  self->ck_pages = CHECKPOINT_PAGES;
+  self->ck_restart_pages = CHECKPOINT_RESTART_PAGES;
+  self->ck_hard_pages = CHECKPOINT_HARD_PAGES;
+  if (g_getenv ("ALGER_CHECKPOINT_PAGES") != NULL) {
+    gint64 pages = g_ascii_strtoll (g_getenv ("ALGER_CHECKPOINT_PAGES"), NULL, 10);
+
+    if (pages >= 10 && pages <= CHECKPOINT_PAGES) {
+      self->ck_pages = (int) pages;
+      self->ck_restart_pages = 2 * self->ck_pages;
+      self->ck_hard_pages = 4 * self->ck_pages;
+    }
+  }
+  self->ck_next_pages = self->ck_pages;
   g_cond_init (&self->ck_wake);
   g_cond_init (&self->progress);
   g_mutex_init (&self->readers_lock);
@@ -2041,7 +2083,7 @@ setup (AlgerSqliteStore *self, GError **error)
   if (!alger_sql_exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
     return FALSE;
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
-  sqlite3_busy_handler (self->wdb, writer_busy_cb, NULL);
+  sqlite3_busy_handler (self->wdb, writer_busy_cb, self);
   /* thread names show in top -H and perf; Linux keeps 15 characters */
   self->checkpointer = g_thread_try_new ("alger-ckpt", checkpointer_thread, self, error);
   if (self->checkpointer == NULL)
@@ -2102,6 +2144,18 @@ alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
   n = self->n_transactions;
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+void
+alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_restarts,
+                                      guint64 *n_deferred, guint64 *n_naps)
+{
+  g_return_if_fail (ALGER_IS_SQLITE_STORE (self));
+  g_mutex_lock (&self->lock);
+  *n_restarts = self->n_restarts;
+  *n_deferred = self->n_restarts_deferred;
+  *n_naps = self->n_restart_naps;
+  g_mutex_unlock (&self->lock);
 }
 
 guint64

@@ -36,6 +36,13 @@ const char *alger_payload_policy_to_string (AlgerPayloadPolicy policy);
 /* number of transactions the writer has run (each COMMIT or ROLLBACK of
  * queued writes, including the per-op retries after a failed batch) */
 guint64 alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self);
+/* WAL RESTARTs the writer tried, how many readers on older snapshots held
+ * up (SQLITE_BUSY: tried again later), and the 100 µs naps it waited for
+ * them.  ALGER_CHECKPOINT_PAGES=N (10..8000) in the environment when the
+ * store is made sets the checkpoint marks to N, 2N and 4N pages instead of
+ * 8,000, 16,000 and 32,000, so tests reach them with little data. */
+void alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_restarts,
+                                           guint64 *n_deferred, guint64 *n_naps);
 /* number of queued writes that failed (their done got ALGER_ERROR_STORAGE) */
 guint64 alger_sqlite_store_get_n_failed (AlgerSqliteStore *self);
 /* run SQL on the writer connection, on the writer thread, in FIFO order with

@@ -834,6 +834,72 @@ test_frames (Fixture *fx, gconstpointer data)
  * start, an upper one from its end), and the conversation-messages query
  * reads that range: exactly the conversation's rows, in order, while other
  * conversations interleave with it */
+/* checkpoint marks at 100, 200 and 400 WAL pages */
+static void
+fixture_setup_small_checkpoints (Fixture *fx, gconstpointer data)
+{
+  g_setenv ("ALGER_CHECKPOINT_PAGES", "100", TRUE);
+  fixture_setup (fx, data);
+  g_unsetenv ("ALGER_CHECKPOINT_PAGES");
+}
+
+/* A reader that keeps an old snapshot (an operator's open transaction)
+ * keeps the WAL from starting over.  The writer's RESTART attempts then
+ * give up after a short wait and try again later, instead of holding every
+ * audit row for the 5 s an ordinary write may wait; once the reader is
+ * done, the WAL starts over. */
+static void
+test_restart_held_by_reader (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const gsize payload_len = 8192;
+  g_autofree char *payload = g_malloc (payload_len + 1);
+  sqlite3 *reader = NULL;
+  guint64 n_restarts = 0, n_deferred = 0, n_naps = 0;
+  guint id = 0;
+
+  payload[0] = '"';
+  memset (payload + 1, '7', payload_len - 2);
+  payload[payload_len - 1] = '"';
+  payload[payload_len] = '\0';
+  open_conversation (fx, "c", "v");
+  record_frame (fx, "v", ++id, "{}", NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+
+  reader = db_open (fx->path);
+  g_assert_cmpint (sqlite3_exec (reader, "BEGIN; SELECT count(*) FROM conversation_messages;",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  /* 1,000 frames of 8 KB in commits of 50: about 3,000 WAL pages, a mark
+   * (and past 400 pages a RESTART attempt) every 100 */
+  for (guint i = 0; i < 1000; i++) {
+    record_frame (fx, "v", ++id, payload, NULL, NULL);
+    if (i % 50 == 49)
+      g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  }
+  g_assert_no_error (error);
+  alger_sqlite_store_get_restart_stats (fx->store, &n_restarts, &n_deferred, &n_naps);
+  g_test_message ("%" G_GUINT64_FORMAT " restarts, %" G_GUINT64_FORMAT " deferred, %"
+                  G_GUINT64_FORMAT " naps", n_restarts, n_deferred, n_naps);
+  g_assert_cmpuint (n_restarts, >=, 1);
+  g_assert_cmpuint (n_deferred, ==, n_restarts);
+  /* 20 ms of 100 µs naps per wait at most, SQLite waiting once or twice per
+   * attempt (an ordinary write's 5 s would be 50,000 naps) */
+  g_assert_cmpuint (n_naps, <=, n_deferred * 2 * 201);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, id);
+
+  /* the reader is done: the next attempt starts the WAL over */
+  g_assert_cmpint (sqlite3_exec (reader, "COMMIT;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (reader);
+  for (guint round = 0; round < 50 && n_restarts == n_deferred; round++) {
+    for (guint i = 0; i < 50; i++)
+      record_frame (fx, "v", ++id, payload, NULL, NULL);
+    g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+    alger_sqlite_store_get_restart_stats (fx->store, &n_restarts, &n_deferred, &n_naps);
+  }
+  g_assert_cmpuint (n_restarts, >, n_deferred);
+}
+
 static void
 test_conversation_range (Fixture *fx, gconstpointer data)
 {
@@ -1688,6 +1754,9 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/frame-content", test_frame_content, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frame-content/metadata", test_frame_content, ALGER_PAYLOAD_METADATA);
   ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
+  g_test_add ("/alger/store/write/restart-held-by-reader", Fixture,
+              GINT_TO_POINTER (ALGER_PAYLOAD_FULL), fixture_setup_small_checkpoints,
+              test_restart_held_by_reader, fixture_teardown);
   ADD ("/alger/store/read/conversation-range", test_conversation_range, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/full", test_policy, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/policy/redacted", test_policy, ALGER_PAYLOAD_REDACTED);
