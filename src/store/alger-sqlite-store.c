@@ -229,8 +229,11 @@ struct _AlgerSqliteStore {
   GThread *checkpointer;
   GMutex ck_lock;
   GCond ck_wake;
+  GCond ck_done;          /* a pass ended */
   gboolean ck_pending;
   gboolean ck_stopping;
+  gboolean ck_running;    /* a PASSIVE pass is under way */
+  gboolean ck_held;       /* the writer is restarting the WAL: no pass starts */
   /* set by the checkpointer after a PASSIVE pass on a large WAL: the writer
    * finishes the job with a RESTART between two batches (atomic) */
   gint ck_restart_wanted;
@@ -747,6 +750,14 @@ process_batch (AlgerSqliteStore *self, GPtrArray *batch)
   return n_out;
 }
 
+/* how long a RESTART waits for readers on an older snapshot (an operator's
+ * open transaction, a long query): the WAL can only start over once they
+ * are done, and every client's audit rows wait while the writer does.  It
+ * gives up and tries again at the next mark instead of spending the 5 s
+ * budget of an ordinary write each time (a pass of our checkpointer is
+ * waited for first, see restart_wal) */
+#define RESTART_BUSY_BUDGET_US 20000
+
 /* writer thread, between batches, after the checkpointer's PASSIVE pass over
  * a WAL that grew past CHECKPOINT_RESTART_PAGES: copy the frames written
  * since and sync, so that the next commit starts the WAL file over instead
@@ -754,11 +765,29 @@ process_batch (AlgerSqliteStore *self, GPtrArray *batch)
 static void
 restart_wal (AlgerSqliteStore *self)
 {
+  gint64 deadline = g_get_monotonic_time () + (gint64) ALGER_SQL_BUSY_TIMEOUT_MS * 1000;
   int rc;
 
+  /* a pass under way ends by itself: wait for it (as long as an ordinary
+   * write would), and let none start until the RESTART is done, so what
+   * holds the RESTART up can only be readers */
+  g_mutex_lock (&self->ck_lock);
+  while (self->ck_running && g_cond_wait_until (&self->ck_done, &self->ck_lock, deadline))
+    ;
+  if (self->ck_running) {
+    g_mutex_unlock (&self->ck_lock);
+    g_atomic_int_set (&self->ck_restart_wanted, 1); /* after the next batch */
+    return;
+  }
+  self->ck_held = TRUE;
+  g_mutex_unlock (&self->ck_lock);
   self->w_restarting = TRUE;
   rc = sqlite3_wal_checkpoint_v2 (self->wdb, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
   self->w_restarting = FALSE;
+  g_mutex_lock (&self->ck_lock);
+  self->ck_held = FALSE;
+  g_cond_signal (&self->ck_wake);
+  g_mutex_unlock (&self->ck_lock);
   g_mutex_lock (&self->lock);
   self->n_restarts++;
   if (rc == SQLITE_BUSY)
@@ -1847,12 +1876,6 @@ wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
  * short naps: SQLite's own timeout handler sleeps 1, 2, 5, 10 … ms, which
  * would stall every client waiting for its audit rows for that long */
 #define WRITER_BUSY_NAP_US 100
-/* how long a RESTART waits for readers on an older snapshot (an operator's
- * open transaction, a long query): the WAL can only start over once they
- * are done, and every client's audit rows wait while the writer does.  It
- * gives up and tries again at the next mark instead of spending the 5 s
- * budget of an ordinary write each time */
-#define RESTART_BUSY_BUDGET_US 20000
 static int
 writer_busy_cb (gpointer data, int n_calls)
 {
@@ -1898,16 +1921,21 @@ checkpointer_thread (gpointer data)
     int rc, n_log = 0;
 
     g_mutex_lock (&self->ck_lock);
-    while (!self->ck_pending && !self->ck_stopping)
+    while ((!self->ck_pending || self->ck_held) && !self->ck_stopping)
       g_cond_wait (&self->ck_wake, &self->ck_lock);
     if (self->ck_stopping) {
       g_mutex_unlock (&self->ck_lock);
       break;
     }
     self->ck_pending = FALSE;
+    self->ck_running = TRUE;
     g_mutex_unlock (&self->ck_lock);
     /* PASSIVE never blocks the writer; a busy moment just waits for the next wake */
     rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, NULL);
+    g_mutex_lock (&self->ck_lock);
+    self->ck_running = FALSE;
+    g_cond_signal (&self->ck_done);
+    g_mutex_unlock (&self->ck_lock);
     /* but under steady writing it never catches up with the last frames, so
      * the WAL would only grow (and every commit extend the file).  Once it
      * is large, the writer finishes the job between two batches */
@@ -1985,6 +2013,7 @@ alger_sqlite_store_finalize (GObject *object)
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->ck_lock);
   g_cond_clear (&self->ck_wake);
+  g_cond_clear (&self->ck_done);
   g_cond_clear (&self->progress);
   g_mutex_clear (&self->readers_lock);
   g_clear_pointer (&self->main_ctx, g_main_context_unref);
@@ -2027,6 +2056,7 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   }
   self->ck_next_pages = self->ck_pages;
   g_cond_init (&self->ck_wake);
+  g_cond_init (&self->ck_done);
   g_cond_init (&self->progress);
   g_mutex_init (&self->readers_lock);
   self->queue = g_ptr_array_sized_new (256);
