@@ -23,6 +23,7 @@ typedef struct {
   guint64 max_send_backlog;   /* bytes waiting for a client that does not read, 16 MiB; 0 = no limit */
   guint keepalive_interval;   /* seconds between pings, 30; 0 = off */
   guint keepalive_timeout;    /* seconds without pong before drop, 60 */
+  guint handshake_timeout;    /* seconds until the first request is read, 10; 0 = no limit */
   guint listen_backlog;       /* 1024 */
   AlgerBusType bus;           /* none */
   /* [accounts] */

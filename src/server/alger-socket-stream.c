@@ -13,6 +13,9 @@ struct _AlgerSocketStream {
   GSocketConnection *connection;
   AlgerSocketInput *input;
   AlgerSocketOutput *output;
+  GSource *deadline;
+  AlgerSocketStreamExpired expired;
+  gpointer expired_data;
 };
 
 G_DEFINE_TYPE (AlgerSocketStream, alger_socket_stream, G_TYPE_IO_STREAM)
@@ -67,6 +70,7 @@ alger_socket_stream_dispose (GObject *object)
 {
   AlgerSocketStream *self = ALGER_SOCKET_STREAM (object);
 
+  alger_socket_stream_cancel_deadline (self);
   /* GIOStream's dispose closes the stream, which needs both */
   G_OBJECT_CLASS (alger_socket_stream_parent_class)->dispose (object);
   g_clear_object (&self->input);
@@ -107,12 +111,60 @@ alger_socket_stream_new (GSocketConnection *connection)
   return self;
 }
 
+GSocketConnection *
+alger_socket_stream_get_connection (AlgerSocketStream *self)
+{
+  g_return_val_if_fail (ALGER_IS_SOCKET_STREAM (self), NULL);
+
+  return self->connection;
+}
+
 guint64
 alger_socket_stream_get_bytes_written (AlgerSocketStream *self)
 {
   g_return_val_if_fail (ALGER_IS_SOCKET_STREAM (self), 0);
 
   return alger_socket_output_get_bytes_written (self->output);
+}
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  AlgerSocketStream *self = user_data;
+  g_autoptr(AlgerSocketStream) keep = g_object_ref (self);
+
+  g_clear_pointer (&self->deadline, g_source_unref);
+  if (self->expired != NULL)
+    self->expired (self, self->expired_data);
+  alger_socket_stream_abort (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+alger_socket_stream_set_deadline (AlgerSocketStream *self, guint seconds,
+                                  AlgerSocketStreamExpired expired, gpointer user_data)
+{
+  g_return_if_fail (ALGER_IS_SOCKET_STREAM (self));
+
+  alger_socket_stream_cancel_deadline (self);
+  self->expired = expired;
+  self->expired_data = user_data;
+  self->deadline = g_timeout_source_new_seconds (seconds);
+  g_source_set_static_name (self->deadline, "[alger-socket] deadline");
+  /* the stream destroys the source before it goes: no reference needed */
+  g_source_set_callback (self->deadline, deadline_passed, self, NULL);
+  g_source_attach (self->deadline, g_main_context_get_thread_default ());
+}
+
+void
+alger_socket_stream_cancel_deadline (AlgerSocketStream *self)
+{
+  g_return_if_fail (ALGER_IS_SOCKET_STREAM (self));
+
+  if (self->deadline != NULL) {
+    g_source_destroy (self->deadline);
+    g_clear_pointer (&self->deadline, g_source_unref);
+  }
 }
 
 void

@@ -62,6 +62,52 @@ weak_ref_free (gpointer data)
   g_free (data);
 }
 
+/* the stream accepted with this remote address (a new reference), if any */
+static AlgerSocketStream *
+stream_of_remote (GSocketAddress *remote)
+{
+  GWeakRef *ref = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), stream_quark ()) : NULL;
+
+  return ref != NULL ? g_weak_ref_get (ref) : NULL;
+}
+
+/* a connection that sent no complete request in time (a half-open socket,
+ * headers trickled in byte by byte): each holds a descriptor until closed */
+static void
+on_handshake_expired (AlgerSocketStream *stream, gpointer user_data)
+{
+  AlgerWsServer *self = user_data;
+  g_autoptr(GSocketAddress) remote =
+    g_socket_connection_get_remote_address (alger_socket_stream_get_connection (stream), NULL);
+  g_autofree char *peer = NULL;
+  g_autofree char *message = NULL;
+  AlgerErrorRecord rec = { 0 };
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote)) {
+    g_autofree char *ip = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+    peer = g_strdup_printf ("%s:%u", ip,
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+  }
+  message = g_strdup_printf ("no complete request within %u s from %s; connection closed",
+                             self->config->handshake_timeout, peer != NULL ? peer : "unknown");
+  rec.severity = "protocol";
+  rec.message = message;
+  rec.message_id = -1;
+  rec.type_code = -1;
+  alger_store_record_error (self->store, &rec, NULL, NULL);
+}
+
+/* the first request is in: the connection has met its deadline */
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  g_autoptr(AlgerSocketStream) stream = stream_of_remote (soup_server_message_get_remote_address (msg));
+
+  if (stream != NULL)
+    alger_socket_stream_cancel_deadline (stream);
+}
+
 static void
 on_session_closed (AlgerSession *session, gpointer user_data)
 {
@@ -138,11 +184,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   peer.username = params != NULL ? g_hash_table_lookup (params, "username") : NULL;
   peer.password = params != NULL ? g_hash_table_lookup (params, "password") : NULL;
 
-  {
-    GWeakRef *ref = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), stream_quark ()) : NULL;
-
-    stream = ref != NULL ? g_weak_ref_get (ref) : NULL;
-  }
+  stream = stream_of_remote (remote);
   peer.stream = stream;
   peer.max_send_backlog = self->config->max_send_backlog;
 
@@ -259,6 +301,9 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
     g_weak_ref_init (ref, stream);
     g_object_set_qdata_full (G_OBJECT (remote), stream_quark (), ref, weak_ref_free);
   }
+  if (self->config->handshake_timeout > 0)
+    alger_socket_stream_set_deadline (stream, self->config->handshake_timeout,
+                                      on_handshake_expired, self);
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (stream), local, remote, &error))
     g_debug ("cannot accept a connection: %s", error->message);
   return TRUE;
@@ -458,5 +503,6 @@ alger_ws_server_new (const AlgerConfig *config, AlgerStore *store, AlgerAccounts
   soup_server_add_websocket_handler (self->server, NULL, NULL, (char **) protocols,
                                      on_websocket, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), self);
+  g_signal_connect (self->server, "request-read", G_CALLBACK (on_request_read), self);
   return self;
 }

@@ -35,6 +35,7 @@ test_defaults (void)
   g_assert_cmpuint (config->keepalive_interval, ==, 30);
   g_assert_cmpuint (config->keepalive_timeout, ==, 60);
   g_assert_cmpuint (config->listen_backlog, ==, 1024);
+  g_assert_cmpuint (config->handshake_timeout, ==, 10);
   g_assert_cmpint (config->bus, ==, ALGER_BUS_NONE);
   g_assert_cmpstr (config->admin_user, ==, "admin");
   g_assert_cmpstr (config->admin_password, ==, "admin");
@@ -146,7 +147,7 @@ test_conf_defaults_match (void)
                                          "outputs_dir=/x/o\npipelines_dir=/x/p\nmax_frame_size=7\n"
                                          "max_send_backlog=7\n"
                                          "keepalive_interval=7\nkeepalive_timeout=7\n"
-                                         "listen_backlog=7\nbus=system\n"
+                                         "listen_backlog=7\nhandshake_timeout=7\nbus=system\n"
                                          "[accounts]\nadmin_user=x\nadmin_password=x\n"
                                          "[store]\npayloads=metadata\n"
                                          "[executions]\nmax_concurrent=7\nworkers=7\n"
@@ -306,6 +307,7 @@ static const OverrideCase override_cases[] = {
   { "keepalive-interval", "0", "server.keepalive_interval", "0", NULL },
   { "keepalive-timeout", "5", "server.keepalive_timeout", "5", NULL },
   { "listen-backlog", "16", "server.listen_backlog", "16", NULL },
+  { "handshake-timeout", "0", "server.handshake_timeout", "0", NULL },
   { "bus", "system", "server.bus", "system", NULL },
   { "--bus", "Session", "server.bus", "session", NULL },
   { "admin-user", "root", "accounts.admin_user", "root", NULL },

@@ -32,6 +32,17 @@ alger_test_shared_dir (void)
   return dir;
 }
 
+static void guard_release (pid_t pid);
+
+static pid_t
+pid_of (AlgerTestServer *server)
+{
+  const char *ident = server->process != NULL ? g_subprocess_get_identifier (server->process)
+                                              : NULL;
+
+  return ident != NULL ? (pid_t) g_ascii_strtoll (ident, NULL, 10) : 0;
+}
+
 static void
 spawn (AlgerTestServer *server)
 {
@@ -60,6 +71,9 @@ spawn (AlgerTestServer *server)
     }
   }
   g_assert_cmpuint (server->port, >, 0);
+  /* a failed assertion from here on kills it instead of leaving it to hold
+   * the test's output open until meson's timeout */
+  alger_test_server_guard (server);
 }
 
 AlgerTestServer *
@@ -123,10 +137,12 @@ void
 alger_test_server_stop (AlgerTestServer *server)
 {
   g_autoptr(GError) error = NULL;
+  pid_t pid = pid_of (server);
 
   g_assert_nonnull (server->process);
   g_subprocess_send_signal (server->process, SIGTERM);
   g_subprocess_wait (server->process, NULL, &error);
+  guard_release (pid);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (server->process));
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
@@ -136,9 +152,12 @@ alger_test_server_stop (AlgerTestServer *server)
 void
 alger_test_server_kill (AlgerTestServer *server)
 {
+  pid_t pid = pid_of (server);
+
   g_assert_nonnull (server->process);
   g_subprocess_force_exit (server->process);
   g_subprocess_wait (server->process, NULL, NULL);
+  guard_release (pid);
   g_clear_object (&server->process);
 }
 
@@ -605,6 +624,14 @@ alger_test_raw_read_close (GSocketConnection *conn)
 /* ---- abort guard: a failed assertion must not leave algerd running ---- */
 
 static volatile pid_t guarded_pid;
+
+/* the process has exited: its pid may be reused */
+static void
+guard_release (pid_t pid)
+{
+  if (pid > 0 && guarded_pid == pid)
+    guarded_pid = 0;
+}
 
 static void
 guard_on_fatal_signal (int sig)

@@ -731,11 +731,77 @@ test_too_many_queued (Fixture *fx, gconstpointer data)
                    ==, 0);
 }
 
+/* a TCP connection to the server, nothing sent yet */
+static GSocket *
+tcp_connect (AlgerTestServer *server)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) server->port);
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+/* the server closes it: the next read sees the end (not the 10 s timeout) */
+static void
+assert_closed_by_server (GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+  char buf[256];
+  gssize n;
+
+  g_socket_set_timeout (socket, 10);
+  n = g_socket_receive (socket, buf, sizeof buf, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 0);
+}
+
+/* a connection that sends no complete request within --handshake-timeout
+ * (nothing at all, or headers that never end) is closed and recorded; one
+ * that completed its handshake may idle past it */
+static void
+test_handshake_timeout (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSocket) silent = tcp_connect (fx->server);
+  g_autoptr(GSocket) trickle = tcp_connect (fx->server);
+  g_autoptr(AlgerTestClient) client = alger_test_client_connect (fx->server);
+  g_autoptr(JsonObject) frame = NULL;
+  static const char partial[] = "GET /?username=admin&password=admin HTTP/1.1\r\nHost: x\r\n";
+  gint64 deadline;
+
+  g_assert_cmpint (g_socket_send (trickle, partial, sizeof partial - 1, NULL, NULL), ==,
+                   sizeof partial - 1);
+  assert_closed_by_server (silent);
+  assert_closed_by_server (trickle);
+  /* the rows are written as the sockets close: wait for their commit */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (alger_test_db_int (fx->server, "select count(*) from error_logs where message like "
+                                        "'no complete request%%'") < 2 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from error_logs where message "
+                                                  "like 'no complete request within 1 s from "
+                                                  "127.0.0.1:%%'"),
+                   ==, 2);
+
+  /* the WebSocket client connected first and has idled past the deadline */
+  alger_test_wait_until (never, NULL, 1500);
+  g_assert_false (client->closed);
+  alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
+  frame = expect_frame (client, 1, 1, 201);
+}
+
 int
 main (int argc, char **argv)
 {
   static const char *const small_limit[] = { "--max-frame-size=512", NULL };
   static const char *const no_catalog[] = { "--pipelines-dir=/nonexistent", NULL };
+  static const char *const short_handshake[] = { "--handshake-timeout=1", NULL };
   static const char *const small_backlog[] = { "--max-send-backlog=64K", NULL };
   static const char *const fast_keepalive[] = { "--keepalive-interval=1",
                                                 "--keepalive-timeout=2", NULL };
@@ -771,5 +837,6 @@ main (int argc, char **argv)
   ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
   ADD ("/alger/ws/send-backlog", test_send_backlog, small_backlog);
   ADD ("/alger/ws/too-many-queued", test_too_many_queued, NULL);
+  ADD ("/alger/ws/handshake-timeout", test_handshake_timeout, short_handshake);
   return g_test_run ();
 }
