@@ -5,14 +5,32 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "alger-accounts.h"
 #include "alger-config.h"
 #include "alger-daemon.h"
 #include "alger-sqlite-store.h"
+
+/* every connection takes a descriptor, and so do the store's readers and
+ * each file a run writes: a service started with systemd's default soft
+ * limit of 1,024 would refuse clients long before it runs out of anything
+ * else, so take the hard limit the administrator allows */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit lim;
+
+  if (getrlimit (RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+    return;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &lim) != 0)
+    g_debug ("cannot raise the open-file limit: %s", g_strerror (errno));
+}
 
 static gboolean
 on_signal (gpointer user_data)
@@ -144,6 +162,7 @@ main (int argc, char **argv)
   if (set_password_user != NULL)
     return set_password (config, set_password_user);
 
+  raise_fd_limit ();
   loop = g_main_loop_new (NULL, FALSE);
   daemon = alger_daemon_new (g_steal_pointer (&config));
   /* before anything announces we are up: a signal from then on is a clean stop */

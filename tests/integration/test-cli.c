@@ -1,7 +1,9 @@
 /* test-cli.c: algerd's command line: version, configuration errors, accounts */
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "alger-test-harness.h"
 
@@ -252,11 +254,86 @@ test_thread_names (void)
   alger_test_server_guard (NULL);
 }
 
+static void
+lower_fd_limit (gpointer data)
+{
+  struct rlimit lim;
+
+  /* in the child, between fork and exec: async-signal-safe calls only */
+  if (getrlimit (RLIMIT_NOFILE, &lim) == 0 && lim.rlim_max > 256) {
+    lim.rlim_cur = 256;
+    setrlimit (RLIMIT_NOFILE, &lim);
+  }
+}
+
+/* "Max open files  SOFT  HARD  files" from /proc/PID/limits */
+static gboolean
+read_fd_limits (const char *pid, guint64 *soft, guint64 *hard)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "limits", NULL);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  line = strstr (text, "Max open files");
+  return line != NULL && sscanf (line + strlen ("Max open files"),
+                                 "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, soft, hard) == 2;
+}
+
+/* started with a low soft limit on descriptors (systemd's default is
+ * 1,024), algerd raises it to the hard limit: each client takes one */
+static void
+test_fd_limit (void)
+{
+  g_autofree char *state = g_dir_make_tmp ("alger-cli-XXXXXX", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rm = NULL;
+  struct rlimit own;
+  guint64 soft = 0, hard = 0;
+  char *line;
+
+  if (getrlimit (RLIMIT_NOFILE, &own) != 0 || own.rlim_max <= 256 ||
+      !g_file_test ("/proc/self/limits", G_FILE_TEST_EXISTS)) {
+    g_test_skip ("no room below the hard limit, or no /proc");
+    return;
+  }
+  g_subprocess_launcher_set_child_setup (launcher, lower_fd_limit, NULL, NULL);
+  proc = g_subprocess_launcher_spawn (launcher, &error, alger_test_algerd_path (), "--port", "0",
+                                      "--host", "127.0.0.1", "--state-dir", state, "--bus=none",
+                                      "--http-port", "0", NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error)) != NULL) {
+    gboolean up = strstr (line, "listening on") != NULL;
+
+    g_free (line);
+    if (up)
+      break;
+  }
+  gboolean read_ok = error == NULL &&
+                     read_fd_limits (g_subprocess_get_identifier (proc), &soft, &hard);
+
+  /* stopped before any assertion, so a failure does not leave it running */
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, NULL));
+  g_assert_no_error (error);
+  g_assert_true (read_ok);
+  g_assert_cmpuint (hard, ==, (guint64) own.rlim_max);
+  g_assert_cmpuint (soft, ==, hard);
+  rm = g_strdup_printf ("rm -rf '%s'", state);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/alger/cli/version", test_version);
+  g_test_add_func ("/alger/cli/fd-limit", test_fd_limit);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/alger/cli/bad-config/%s", bad_cases[i].name);
     g_test_add_data_func (path, &bad_cases[i], test_bad_config);
