@@ -62,6 +62,20 @@ weak_ref_free (gpointer data)
   g_free (data);
 }
 
+/* an error_logs row about a connection, not about one of its frames */
+static void
+record_connection_error (AlgerWsServer *self, const char *conversation_id, const char *message)
+{
+  AlgerErrorRecord rec = { 0 };
+
+  rec.conversation_id = conversation_id;
+  rec.severity = "protocol";
+  rec.message = message;
+  rec.message_id = -1;
+  rec.type_code = -1;
+  alger_store_record_error (self->store, &rec, NULL, NULL);
+}
+
 /* the stream accepted with this remote address (a new reference), if any */
 static AlgerSocketStream *
 stream_of_remote (GSocketAddress *remote)
@@ -81,7 +95,6 @@ on_handshake_expired (AlgerSocketStream *stream, gpointer user_data)
     g_socket_connection_get_remote_address (alger_socket_stream_get_connection (stream), NULL);
   g_autofree char *peer = NULL;
   g_autofree char *message = NULL;
-  AlgerErrorRecord rec = { 0 };
 
   if (G_IS_INET_SOCKET_ADDRESS (remote)) {
     g_autofree char *ip = g_inet_address_to_string (
@@ -91,11 +104,7 @@ on_handshake_expired (AlgerSocketStream *stream, gpointer user_data)
   }
   message = g_strdup_printf ("no complete request within %u s from %s; connection closed",
                              self->config->handshake_timeout, peer != NULL ? peer : "unknown");
-  rec.severity = "protocol";
-  rec.message = message;
-  rec.message_id = -1;
-  rec.type_code = -1;
-  alger_store_record_error (self->store, &rec, NULL, NULL);
+  record_connection_error (self, NULL, message);
 }
 
 /* the first request is in: the connection has met its deadline */
@@ -227,7 +236,6 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer user_d
 {
   AlgerWsServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  AlgerErrorRecord rec = { 0 };
   g_autofree char *message = NULL;
   const char *host = soup_server_message_get_remote_host (msg);
 
@@ -236,11 +244,7 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer user_d
     return;
   message = g_strdup_printf ("WebSocket handshake refused (no acceptable subprotocol) from %s",
                              host != NULL ? host : "unknown");
-  rec.severity = "protocol";
-  rec.message = message;
-  rec.message_id = -1;
-  rec.type_code = -1;
-  alger_store_record_error (self->store, &rec, NULL, NULL);
+  record_connection_error (self, NULL, message);
 }
 
 static gboolean
@@ -260,14 +264,9 @@ keepalive_sweep (gpointer user_data)
   }
   for (guint i = 0; i < dead->len; i++) {
     AlgerSession *session = g_ptr_array_index (dead, i);
-    AlgerErrorRecord rec = { 0 };
 
-    rec.conversation_id = alger_session_get_conversation_id (session);
-    rec.severity = "protocol";
-    rec.message = "peer stopped answering keepalive pings";
-    rec.message_id = -1;
-    rec.type_code = -1;
-    alger_store_record_error (self->store, &rec, NULL, NULL);
+    record_connection_error (self, alger_session_get_conversation_id (session),
+                             "peer stopped answering keepalive pings");
     alger_session_close (session, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "keepalive timeout");
   }
   return G_SOURCE_CONTINUE;
