@@ -346,8 +346,13 @@ on_message (SoupWebsocketConnection *connection, SoupWebsocketDataType type, GBy
   AlgerSession *self = user_data;
 
   self->last_seen = g_get_monotonic_time ();
-  if (self->state == STATE_CLOSED || self->state == STATE_REFUSING)
+  if (self->state == STATE_CLOSED)
     return;
+  /* a refused client's frames are recorded until its close, never handled */
+  if (self->state == STATE_REFUSING) {
+    record_one_unhandled (self, message);
+    return;
+  }
   /* once the server has closed the connection, what still arrives is
    * recorded, not handled: its answers could not be sent */
   if (self->closing && self->state == STATE_READY) {
@@ -419,7 +424,9 @@ record_one_unhandled (AlgerSession *self, GBytes *bytes)
   const char *data = g_bytes_get_data (bytes, &len);
   g_autoptr(AlgerFrame) frame = alger_frame_parse (data, len, NULL);
   g_autoptr(GError) error = g_error_new_literal (ALGER_ERROR, ALGER_ERROR_PROTOCOL,
-                                                 ALGER_SESSION_UNHANDLED_ERROR);
+                                                 self->state == STATE_REFUSING
+                                                   ? ALGER_SESSION_REFUSED_ERROR
+                                                   : ALGER_SESSION_UNHANDLED_ERROR);
 
   record_incoming (self, data, len, frame, error);
 }
@@ -451,6 +458,10 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
   if (was == STATE_READY || was == STATE_AUTHENTICATING) {
     record_unhandled (self);
     alger_store_close_connection (self->store, self->id, self->conversation_id, "closed", NULL,
+                                  NULL);
+  } else if (was == STATE_REFUSING) {
+    /* the connection stays 'refused'; it and its conversation get their end */
+    alger_store_close_connection (self->store, self->id, self->conversation_id, "refused", NULL,
                                   NULL);
   }
   g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
@@ -517,8 +528,9 @@ alger_session_refuse (AlgerSession *self, gushort close_code, const char *reason
   if (self->state != STATE_AUTHENTICATING)
     return;
   self->state = STATE_REFUSING;
-  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
 
+  /* the connection and its conversation (no user), so that what the client
+   * sent while its credentials were checked is on record, not handled */
   rec.id = self->id;
   rec.client_ip = self->client_ip;
   rec.client_port = self->client_port;
@@ -526,7 +538,9 @@ alger_session_refuse (AlgerSession *self, gushort close_code, const char *reason
   rec.origin = self->origin;
   rec.path = self->path;
   rec.status = "refused";
+  rec.conversation_id = self->conversation_id;
   alger_store_open_connection (self->store, &rec, NULL, NULL);
+  record_unhandled (self);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "connectionId");

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 
 /* the error recorded with a frame the session received but never handled */
 #define ALGER_SESSION_UNHANDLED_ERROR "not handled: the connection closed first"
+/* the error recorded with frames a refused client sent before its close */
+#define ALGER_SESSION_REFUSED_ERROR "not handled: credentials refused"
 G_DECLARE_FINAL_TYPE (AlgerSession, alger_session, ALGER, SESSION, GObject)
 
 typedef struct _AlgerHandlers AlgerHandlers;

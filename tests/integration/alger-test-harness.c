@@ -499,6 +499,12 @@ read_exact (GInputStream *in, guint8 *buf, gsize len)
 GSocketConnection *
 alger_test_raw_open (AlgerTestServer *server, gint rcvbuf)
 {
+  return alger_test_raw_open_query (server, rcvbuf, "username=admin&password=admin");
+}
+
+GSocketConnection *
+alger_test_raw_open_query (AlgerTestServer *server, gint rcvbuf, const char *query)
+{
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) server->port);
@@ -521,12 +527,12 @@ alger_test_raw_open (AlgerTestServer *server, gint rcvbuf)
   g_assert_no_error (error);
   conn = g_socket_connection_factory_create_connection (socket);
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  request = g_strdup_printf ("GET /?username=admin&password=admin HTTP/1.1\r\n"
+  request = g_strdup_printf ("GET /?%s HTTP/1.1\r\n"
                              "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
                              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                              "Sec-WebSocket-Protocol: alger\r\n\r\n",
-                             server->port);
+                             query, server->port);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
                              strlen (request), &written, NULL, &error);
   g_assert_no_error (error);

@@ -79,6 +79,9 @@ gboolean alger_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guin
 /* a raw WebSocket (admin/admin, alger) past its handshake; rcvbuf > 0 sets
  * the client's receive buffer first (a small window for a slow reader) */
 GSocketConnection *alger_test_raw_open (AlgerTestServer *server, gint rcvbuf);
+/* the same with another query string ("username=admin&password=wrong") */
+GSocketConnection *alger_test_raw_open_query (AlgerTestServer *server, gint rcvbuf,
+                                              const char *query);
 /* append one masked frame: `opcode`, a header declaring `declared_len`
  * bytes, then `sent_len` bytes of `payload` */
 void alger_test_raw_append_frame (GByteArray *out, guint8 opcode, const guint8 *payload,

@@ -731,6 +731,62 @@ test_too_many_queued (Fixture *fx, gconstpointer data)
                    ==, 0);
 }
 
+/* frames a client sends while its credentials are checked and refused are
+ * on record (with the refused connection's conversation), never handled */
+static void
+test_refused_frames_recorded (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSocketConnection) conn =
+    alger_test_raw_open_query (fx->server, 0, "username=admin&password=wrong");
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  const guint n = 5;
+  gint64 deadline;
+
+  /* sent at once, behind the upgrade: they arrive while the password is
+   * hashed, and the ones after the close frame until the server drops us */
+  for (guint i = 1; i <= n; i++) {
+    g_autofree char *text =
+      g_strdup_printf ("{\"id\":%u,\"requestId\":%u,\"type\":101,"
+                       "\"content\":\"{\\\"userId\\\":\\\"admin\\\"}\"}", i, i);
+
+    alger_test_raw_append_frame (batch, 0x1, (const guint8 *) text, strlen (text), strlen (text));
+  }
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            batch->data, batch->len, NULL, NULL, NULL));
+  g_assert_cmpint (alger_test_raw_read_close (conn), ==, 4401);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                        "disconnected_at is not null") == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  alger_test_server_stop (fx->server);
+  /* the connection stays refused, with its end; one conversation, no user */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "
+                                                  "status = 'refused' and user_id is null and "
+                                                  "disconnected_at is not null"),
+                   ==, 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversations c join "
+                                                  "connections k on k.id = c.connection_id "
+                                                  "where c.user_id is null and c.ended_at is "
+                                                  "not null"),
+                   ==, 1);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages m "
+                                                  "join conversations c on c.id = "
+                                                  "m.conversation_id where m.direction = "
+                                                  "'incoming' and m.error = '%s'",
+                                      "not handled: credentials refused"),
+                   ==, n);
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(distinct message_id) from "
+                                                  "conversation_messages"),
+                   ==, n);
+  /* nothing was answered */
+  g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
+                                                  "where direction = 'outgoing'"),
+                   ==, 0);
+}
+
 /* a TCP connection to the server, nothing sent yet */
 static GSocket *
 tcp_connect (AlgerTestServer *server)
@@ -837,6 +893,7 @@ main (int argc, char **argv)
   ADD ("/alger/ws/keepalive/alive", test_keepalive_alive, fast_keepalive);
   ADD ("/alger/ws/send-backlog", test_send_backlog, small_backlog);
   ADD ("/alger/ws/too-many-queued", test_too_many_queued, NULL);
+  ADD ("/alger/ws/refused-frames-recorded", test_refused_frames_recorded, NULL);
   ADD ("/alger/ws/handshake-timeout", test_handshake_timeout, short_handshake);
   return g_test_run ();
 }
