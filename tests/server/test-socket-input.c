@@ -2,6 +2,7 @@
  * pair: readiness, "would block" without data, short reads, hang-ups,
  * cancellation, and that a socket nobody reads does not keep the main loop
  * spinning */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -192,6 +193,56 @@ test_full_reads (Fixture *f, gconstpointer data)
   g_string_free (got, TRUE);
 }
 
+/* small reads take what the socket holds at once (libsoup reads 1 KB at a
+ * time); the rest is handed out in order, the stream stays readable and a
+ * new source is ready at once although the socket itself has nothing left */
+static void
+test_read_ahead (Fixture *f, gconstpointer data)
+{
+  g_autofree char *sent = g_malloc (5000);
+  GString *got = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char buf[1024];
+  guint count = 0;
+  int pending = -1;
+  GSource *source;
+  gssize n;
+
+  for (gsize i = 0; i < 5000; i++)
+    sent[i] = (char) ('a' + i % 26);
+  g_assert_cmpint (write (f->peer, sent, 5000), ==, 5000);
+  n = read_nb (f, buf, sizeof buf, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 1024);
+  g_string_append_len (got, buf, n);
+  /* one recv() took everything */
+  g_assert_cmpint (ioctl (g_socket_get_fd (g_socket_connection_get_socket (f->connection)),
+                          FIONREAD, &pending),
+                   ==, 0);
+  g_assert_cmpint (pending, ==, 0);
+  g_assert_true (g_pollable_input_stream_is_readable (f->input));
+  source = attach_counter (f, &count, NULL);
+  wait_for (f, &count, 1);
+  drop_source (source);
+  while ((n = read_nb (f, buf, sizeof buf, &error)) > 0)
+    g_string_append_len (got, buf, n);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_assert_cmpmem (got->str, got->len, sent, 5000);
+  g_assert_false (g_pollable_input_stream_is_readable (f->input));
+  /* a blocking read after a partial one also gets the bytes read ahead */
+  g_clear_error (&error);
+  peer_write (f, "0123456789");
+  count = 0;
+  source = attach_counter (f, &count, NULL);
+  wait_for (f, &count, 1);
+  drop_source (source);
+  g_assert_cmpint (read_nb (f, buf, 4, &error), ==, 4);
+  g_assert_cmpint (g_input_stream_read (G_INPUT_STREAM (f->input), buf, sizeof buf, NULL, &error),
+                   ==, 6);
+  g_assert_cmpmem (buf, 6, "456789", 6);
+  g_string_free (got, TRUE);
+}
+
 /* a readable socket with no source waiting must not make every iteration
  * return at once; the next source sees the data */
 static void
@@ -317,6 +368,7 @@ main (int argc, char **argv)
   g_test_add ("/alger/socket-input/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("readiness", test_readiness);
   ADD ("full-reads", test_full_reads);
+  ADD ("read-ahead", test_read_ahead);
   ADD ("no-reader-no-spin", test_no_reader_no_spin);
   ADD ("late-attach", test_late_attach);
   ADD ("hangup", test_hangup);
