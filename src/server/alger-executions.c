@@ -663,12 +663,12 @@ check_gates (AlgerExecutions *self, AlgerSession *session, gint64 request_id)
 
 void
 alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 request_id,
-                        gint64 success_type, JsonNode *graph, const char *graph_text_in,
+                        gint64 success_type, JsonNode *graph, char *graph_text_in,
                         const char *source, const char *pipeline_id, const char *strategy_in,
                         JsonNode *params)
 {
   g_autoptr(AlgerExecution) execution = NULL;
-  g_autofree char *graph_text = NULL;
+  g_autofree char *graph_text = graph_text_in;
   g_autofree char *params_text = NULL;
   g_autofree char *created = NULL;
   g_autofree char *reply = NULL;
@@ -686,9 +686,42 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
     return;
 
   execution = alger_execution_new (source, pipeline_id, strategy, user_id);
+  state = g_new0 (RunState, 1);
+  state->owner = self;
+  state->execution = g_object_ref (execution);
+  state->session = g_object_ref (session);
+  state->request_id = request_id;
+  {
+    g_autoptr(JsonNode) by = who (user_id, user_id);
+
+    state->executed_by = alger_json_to_string (by);
+  }
+  state->started_mono = g_get_monotonic_time ();
+
+  /* the worker starts first: what follows (records, the 20x) is main-loop
+   * work that can overlap the run, and everything the worker reports comes
+   * back through this context, after it */
+  job = g_new0 (Job, 1);
+  job->owner = self;
+  job->execution = g_object_ref (execution);
+  job->graph = graph != NULL ? json_node_ref (graph) : NULL;
+  job->graph_text = graph_text != NULL ? g_strdup (graph_text) : NULL;
+  job->strategy = g_strdup (strategy);
+  job->outputs_dir = g_strdup (self->config->outputs_dir);
+  job->max_nodes = self->config->max_nodes;
+  job->max_elements = self->config->max_elements;
+  job->compat_original = self->config->compat_original;
+  job->delay_min_ms = self->config->node_delay_min_ms;
+  job->delay_max_ms = self->config->node_delay_max_ms;
+  job->username = g_strdup (alger_session_get_username (session));
+  job->executed_by = g_strdup (state->executed_by);
+  job->context = g_main_context_ref (self->context);
+  g_thread_pool_push (self->pool, job, NULL);
+
   /* the store redacts the embedded password (off the main loop); the text as
    * received saves serializing the graph again */
-  graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : alger_json_to_string (graph);
+  if (graph_text == NULL)
+    graph_text = alger_json_to_string (graph);
   params_text = params != NULL ? alger_json_to_string (params) : g_strdup ("{}");
 
   rec.id = alger_execution_get_id (execution);
@@ -719,17 +752,6 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   json_builder_end_object (details);
   record_action (self, session, "execute_pipeline", details);
 
-  state = g_new0 (RunState, 1);
-  state->owner = self;
-  state->execution = g_object_ref (execution);
-  state->session = g_object_ref (session);
-  state->request_id = request_id;
-  {
-    g_autoptr(JsonNode) by = who (user_id, user_id);
-
-    state->executed_by = alger_json_to_string (by);
-  }
-  state->started_mono = g_get_monotonic_time ();
   state->node_handler = g_signal_connect (execution, "node-finished",
                                           G_CALLBACK (on_node_finished), state);
   state->finished_handler = g_signal_connect (execution, "finished", G_CALLBACK (on_finished),
@@ -741,23 +763,6 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   alger_session_reply (session, request_id, success_type, reply);
   g_signal_emit (self, signals[SIGNAL_EXECUTION_STARTED], 0, execution);
   notify_active (self);
-
-  job = g_new0 (Job, 1);
-  job->owner = self;
-  job->execution = g_object_ref (execution);
-  job->graph = graph != NULL ? json_node_ref (graph) : NULL;
-  job->graph_text = graph_text_in != NULL ? g_strdup (graph_text_in) : NULL;
-  job->strategy = g_strdup (strategy);
-  job->outputs_dir = g_strdup (self->config->outputs_dir);
-  job->max_nodes = self->config->max_nodes;
-  job->max_elements = self->config->max_elements;
-  job->compat_original = self->config->compat_original;
-  job->delay_min_ms = self->config->node_delay_min_ms;
-  job->delay_max_ms = self->config->node_delay_max_ms;
-  job->username = g_strdup (alger_session_get_username (session));
-  job->executed_by = g_strdup (state->executed_by);
-  job->context = g_main_context_ref (self->context);
-  g_thread_pool_push (self->pool, job, NULL);
 }
 
 /* ---------------- administration ---------------- */

@@ -28,8 +28,9 @@ AlgerExecutions *alger_executions_new (const AlgerConfig *config, AlgerStore *st
  * (`graph`, a stored pipeline) or as the text received (`graph_text`: a
  * checked JSON object text, stored as is and read on the worker without a
  * tree); at least one of them. */
+/* @graph_text (the graph as received, when there is no @graph) is taken over */
 void alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 request_id,
-                             gint64 success_type, JsonNode *graph, const char *graph_text,
+                             gint64 success_type, JsonNode *graph, char *graph_text,
                              const char *source, const char *pipeline_id, const char *strategy,
                              JsonNode *params);
 

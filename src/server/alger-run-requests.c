@@ -184,7 +184,6 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
   g_autoptr(JsonNode) id_node = NULL;
   g_autoptr(JsonNode) strategy = NULL;
   g_autoptr(JsonNode) params = NULL;
-  g_autofree char *graph_text = NULL;
   const char *pipeline_id = NULL;
 
   alger_json_find_members (text, strlen (text), names, G_N_ELEMENTS (names), starts, spans);
@@ -204,8 +203,8 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
   }
   if (!read_run_options (req, strategy, params, 304))
     return;
-  graph_text = g_strndup (text + starts[0], spans[0]);
-  alger_executions_start (self, session, frame->id, 204, NULL, graph_text, "payload", pipeline_id,
+  alger_executions_start (self, session, frame->id, 204, NULL,
+                          g_strndup (text + starts[0], spans[0]), "payload", pipeline_id,
                           req->strategy, req->params);
 }
 
