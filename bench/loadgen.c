@@ -438,7 +438,21 @@ conn_queue_frame (Conn *c, int opcode, const void *payload, size_t len)
   unsigned char buf[WBUF_SIZE];
   memcpy (buf, hdr, h);
   const unsigned char *p = payload;
-  for (size_t i = 0; i < len; i++)
+  /* eight bytes at a time (the mask repeats every four), then the tail */
+  uint64_t m8;
+  unsigned char mask8[8];
+  size_t i = 0;
+  for (int k = 0; k < 8; k++)
+    mask8[k] = mask[k & 3];
+  memcpy (&m8, mask8, 8);
+  for (; i + 8 <= len; i += 8)
+    {
+      uint64_t w;
+      memcpy (&w, p + i, 8);
+      w ^= m8;
+      memcpy (buf + h + i, &w, 8);
+    }
+  for (; i < len; i++)
     buf[h + i] = p[i] ^ mask[i & 3];
   return conn_queue (c, buf, h + len);
 }
