@@ -1382,6 +1382,8 @@ main (int argc, char **argv)
           (unsigned long long) n_closed_by_server, (unsigned long long) n_error_replies,
           (unsigned long long) count_ok,
           secs, cpu_pct, last_close_code);
+  if (opt.mode == MODE_RUN)
+    note ("busy (397) answers, asked again: %llu", n_rejected);
   if (last_close_code >= 0)
     note ("last close from server: %d %s", last_close_code, last_close_reason);
   return count_ok > 0 ? 0 : 1;
