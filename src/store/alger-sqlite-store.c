@@ -124,6 +124,7 @@ enum {
   STMT_INSERT_ERROR,
   STMT_TOUCH_LOGIN,
   STMT_INSERT_EXECUTION,
+  STMT_INSERT_EXECUTION_GRAPH,
   STMT_UPDATE_EXECUTION,
   STMT_INSERT_EVENT,
   STMT_SAVE_PIPELINE,
@@ -163,19 +164,23 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_INSERT_ERROR] =
       "INSERT INTO error_logs (conversation_id, execution_id, message_id, type_code, severity, "
       "message, payload, created_at) VALUES ((SELECT id FROM conversations WHERE id = ?1), "
-      "(SELECT id FROM executions WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8)",
+      "(SELECT id FROM execution_runs WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8)",
   [STMT_TOUCH_LOGIN] = "UPDATE users SET last_login = ?1, updated_at = ?1 WHERE id = ?2",
+  /* the graph goes to its own table, so that the end-of-run update does
+   * not rewrite it (see migrate_v3 in alger-store-schema.c) */
   [STMT_INSERT_EXECUTION] =
-      "INSERT INTO executions (id, pipeline_id, source, graph, params, status, requested_by, "
-      "started_at) VALUES (?1, (SELECT id FROM pipelines WHERE id = ?2), ?3, ?4, ?5, ?6, "
-      "(SELECT id FROM users WHERE id = ?7), ?8)",
+      "INSERT INTO execution_runs (id, pipeline_id, source, params, status, requested_by, "
+      "started_at) VALUES (?1, (SELECT id FROM pipelines WHERE id = ?2), ?3, ?4, ?5, "
+      "(SELECT id FROM users WHERE id = ?6), ?7)",
+  [STMT_INSERT_EXECUTION_GRAPH] =
+      "INSERT INTO execution_graphs (execution_id, graph) VALUES (?1, ?2)",
   [STMT_UPDATE_EXECUTION] =
-      "UPDATE executions SET status = COALESCE(?1, status), output_file = COALESCE(?2, "
+      "UPDATE execution_runs SET status = COALESCE(?1, status), output_file = COALESCE(?2, "
       "output_file), output_content = COALESCE(?3, output_content), completed_at = CASE WHEN ?4 "
       "THEN ?5 ELSE completed_at END WHERE id = ?6",
   [STMT_INSERT_EVENT] =
       "INSERT INTO execution_events (execution_id, event_type, description, payload, "
-      "created_at) VALUES ((SELECT id FROM executions WHERE id = ?1), ?2, ?3, ?4, ?5)",
+      "created_at) VALUES ((SELECT id FROM execution_runs WHERE id = ?1), ?2, ?3, ?4, ?5)",
   [STMT_SAVE_PIPELINE] =
       "INSERT INTO pipelines (id, name, full_graph, description, metadata, created_at, "
       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO UPDATE SET "
@@ -388,11 +393,23 @@ exec_op (AlgerSqliteStore *self, Op *op, GError **error)
     return alger_sql_step_done (db, stmt, "updating last_login", error);
   }
   case OP_CREATE_EXECUTION: {
+    /* strings: id, pipeline, source, graph, params, status, requested by */
     STMT_OR_FAIL (stmt, STMT_INSERT_EXECUTION);
-    for (int i = 0; i < 7; i++)
-      alger_sql_bind_text (stmt, i + 1, op->s[i]);
-    alger_sql_bind_text (stmt, 8, op->ts);
-    return alger_sql_step_done (db, stmt, "recording an execution", error);
+    alger_sql_bind_text (stmt, 1, op->s[0]);
+    alger_sql_bind_text (stmt, 2, op->s[1]);
+    alger_sql_bind_text (stmt, 3, op->s[2]);
+    alger_sql_bind_text (stmt, 4, op->s[4]);
+    alger_sql_bind_text (stmt, 5, op->s[5]);
+    alger_sql_bind_text (stmt, 6, op->s[6]);
+    alger_sql_bind_text (stmt, 7, op->ts);
+    if (!alger_sql_step_done (db, stmt, "recording an execution", error))
+      return FALSE;
+    if (op->s[3] == NULL)
+      return TRUE;
+    STMT_OR_FAIL (graph, STMT_INSERT_EXECUTION_GRAPH);
+    alger_sql_bind_text (graph, 1, op->s[0]);
+    alger_sql_bind_text (graph, 2, op->s[3]);
+    return alger_sql_step_done (db, graph, "recording an execution's graph", error);
   }
   case OP_UPDATE_EXECUTION: {
     STMT_OR_FAIL (stmt, STMT_UPDATE_EXECUTION);
@@ -471,7 +488,7 @@ static const AppendTable append_tables[] = {
   { OP_EXECUTION_EVENT,
     "INSERT INTO execution_events (execution_id, event_type, description, payload, created_at) "
     "VALUES ",
-    "((SELECT id FROM executions WHERE id = ?),?,?,?,?)", 5, bind_event,
+    "((SELECT id FROM execution_runs WHERE id = ?),?,?,?,?)", 5, bind_event,
     "recording execution events" },
 };
 
@@ -1476,14 +1493,14 @@ interrupt_running_func (sqlite3 *db, const char *ts, gpointer data, GError **err
                 "INSERT INTO execution_events (execution_id, event_type, description, payload, "
                 "created_at) SELECT id, 'status', '" INTERRUPTED_DESCRIPTION "', "
                 "'{\"status\":\"interrupted\",\"previousStatus\":\"running\"}', ?1 "
-                "FROM executions WHERE status = 'running'",
+                "FROM execution_runs WHERE status = 'running'",
                 &event, error))
     return FALSE;
   alger_sql_bind_text (event, 1, ts);
   if (!alger_sql_step_done (db, event, "recording interrupted executions", error))
     return FALSE;
   if (!alger_sql_prepare (db,
-                "UPDATE executions SET status = 'interrupted', completed_at = "
+                "UPDATE execution_runs SET status = 'interrupted', completed_at = "
                 "COALESCE(completed_at, ?1) WHERE status = 'running'",
                 &update, error))
     return FALSE;
@@ -1533,6 +1550,11 @@ typedef struct {
   const char *sql;
 } QueryDef;
 
+/* the columns of the executions view, in its order, from its two tables */
+#define EXECUTION_COLUMNS                                                                          \
+  "r.id, r.pipeline_id, r.source, g.graph, r.params, r.status, r.requested_by, r.output_file, "    \
+  "r.output_content, r.started_at, r.completed_at"
+
 #define USER_PUBLIC_COLUMNS                                                                        \
   "id, username, display_name, email, roles, metadata, last_login, created_at, updated_at"
 
@@ -1545,9 +1567,11 @@ static const QueryDef query_defs[] = {
   { "pipeline", 1, FALSE, TRUE, "pipeline", "SELECT * FROM pipelines WHERE id = ?1" },
   { "execution", 1, FALSE, TRUE, "execution", "SELECT * FROM executions WHERE id = ?1" },
   { "executions", 0, TRUE, FALSE, NULL,
-    "SELECT * FROM executions ORDER BY started_at DESC, rowid DESC LIMIT ?1" },
+    "SELECT " EXECUTION_COLUMNS " FROM execution_runs r LEFT JOIN execution_graphs g ON "
+    "g.execution_id = r.id ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?1" },
   { "running-executions", 0, FALSE, FALSE, NULL,
-    "SELECT * FROM executions WHERE status = 'running' ORDER BY started_at, rowid" },
+    "SELECT " EXECUTION_COLUMNS " FROM execution_runs r LEFT JOIN execution_graphs g ON "
+    "g.execution_id = r.id WHERE r.status = 'running' ORDER BY r.started_at, r.rowid" },
   { "execution-events", 1, FALSE, FALSE, NULL,
     "SELECT * FROM execution_events WHERE execution_id = ?1 ORDER BY id" },
   { "connections", 0, TRUE, FALSE, NULL,

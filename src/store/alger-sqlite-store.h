@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AlgerSqliteStore, alger_sqlite_store, ALGER, SQLITE_STORE, GObject)
 
 /* the PRAGMA user_version this code migrates to */
-#define ALGER_SQLITE_STORE_SCHEMA_VERSION 2
+#define ALGER_SQLITE_STORE_SCHEMA_VERSION 3
 
 /* Writes queued on the thread that made the store wait for the end of its
  * main-loop iteration (or a flush), then go to the writer together: one

@@ -265,6 +265,14 @@ static const char *const legacy_tables[] = {
   "conversation_messages", "executions", "execution_events", "error_logs",
 };
 
+/* how to list a table's rows in a stable order: `executions` is a view
+ * (since v3) and has no rowid; its ids are unique */
+static const char *
+row_order (const char *table)
+{
+  return strcmp (table, "executions") == 0 ? "id" : "rowid";
+}
+
 static void
 test_migrate_empty (Fixture *fx, gconstpointer data)
 {
@@ -286,11 +294,33 @@ test_migrate_empty (Fixture *fx, gconstpointer data)
   journal = sql_text (fx->path, "PRAGMA journal_mode");
   g_assert_cmpstr (journal, ==, "wal");
   for (guint i = 0; i < G_N_ELEMENTS (legacy_tables); i++) {
+    /* executions: a view over execution_runs and execution_graphs since v3 */
     g_autofree char *sql = g_strdup_printf (
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
-        legacy_tables[i]);
+        "SELECT count(*) FROM sqlite_master WHERE type = '%s' AND name = '%s'",
+        strcmp (legacy_tables[i], "executions") == 0 ? "view" : "table", legacy_tables[i]);
     g_assert_cmpint (sql_int (fx->path, sql), ==, 1);
   }
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                      "AND name IN ('execution_runs', 'execution_graphs')"),
+                   ==, 2);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                      "AND tbl_name = 'executions'"),
+                   ==, 3);
+  {
+    g_autofree char *cols = sql_text (
+        fx->path, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('executions')");
+    g_assert_cmpstr (cols, ==,
+                     "id:TEXT,pipeline_id:TEXT,source:TEXT,graph:TEXT,params:TEXT,status:TEXT,"
+                     "requested_by:TEXT,output_file:TEXT,output_content:TEXT,started_at:TEXT,"
+                     "completed_at:TEXT");
+  }
+  /* the foreign keys followed the rename */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM pragma_foreign_key_list('execution_events') "
+                                      "WHERE \"table\" = 'execution_runs'"),
+                   ==, 1);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM pragma_foreign_key_list('error_logs') "
+                                      "WHERE \"table\" = 'execution_runs'"),
+                   ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (indexes); i++) {
     g_autofree char *sql = g_strdup_printf (
         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", indexes[i]);
@@ -376,7 +406,8 @@ assert_rows_kept (const char *legacy, const char *path)
   guint n_redacted = 0;
 
   for (guint t = 0; t < G_N_ELEMENTS (legacy_tables); t++) {
-    g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY rowid", legacy_tables[t]);
+    g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY %s", legacy_tables[t],
+                                            row_order (legacy_tables[t]));
     g_autoptr(sqlite3_stmt) sa = NULL;
     g_autoptr(sqlite3_stmt) sb = NULL;
     int rc;
@@ -441,7 +472,8 @@ dump_all (const char *path)
   sqlite3 *db = db_open (path);
 
   for (guint t = 0; t < G_N_ELEMENTS (legacy_tables); t++) {
-    g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY rowid", legacy_tables[t]);
+    g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY %s", legacy_tables[t],
+                                            row_order (legacy_tables[t]));
     g_autoptr(sqlite3_stmt) stmt = NULL;
 
     g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
@@ -1208,6 +1240,76 @@ populate (Fixture *fx)
   g_assert_no_error (error);
 }
 
+/* executions is a view over execution_runs and execution_graphs (v3): the
+ * store writes a run's graph once, in its own table, and the end-of-run
+ * update touches only the run's row; outside tools still read and write
+ * `executions` as the table it was */
+static void
+test_executions_view (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *graph = "{\"pipeline\":{\"nodes\":[{\"id\":\"n-1\"}]}}";
+  AlgerExecutionRecord rec = { "e-1", NULL, "payload", graph, "{}", "running", NULL };
+  g_autofree char *row = NULL;
+  gint64 graph_rowid;
+
+  alger_store_create_execution (ALGER_STORE (fx->store), &rec, NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  g_assert_no_error (error);
+  graph_rowid = sql_int (fx->path, "SELECT rowid FROM execution_graphs WHERE execution_id = 'e-1'");
+  alger_store_update_execution (ALGER_STORE (fx->store), "e-1", "finished", "e-1.json",
+                                "{\"strategy\":\"kahn\"}", TRUE, NULL, NULL);
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  g_assert_no_error (error);
+  /* one graph row, the same one; the run's row has no graph column */
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_graphs"), ==, 1);
+  g_assert_cmpint (sql_int (fx->path, "SELECT rowid FROM execution_graphs WHERE execution_id = "
+                                      "'e-1'"),
+                   ==, graph_rowid);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM pragma_table_info('execution_runs') "
+                                      "WHERE name = 'graph'"),
+                   ==, 0);
+  row = sql_text (fx->path, "SELECT graph || '|' || status || '|' || output_file || '|' || "
+                            "(completed_at IS NOT NULL) FROM executions WHERE id = 'e-1'");
+  g_assert_cmpstr (row, ==, "{\"pipeline\":{\"nodes\":[{\"id\":\"n-1\"}]}}|finished|e-1.json|1");
+  g_clear_pointer (&row, g_free);
+
+  /* written from outside, through the view's triggers */
+  sql_exec (fx->path, "INSERT INTO executions (id, source, graph, params, status) VALUES "
+                      "('x-1', 'payload', '{\"a\":1}', '{}', 'running')");
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_runs WHERE id = 'x-1' AND "
+                                      "started_at IS NOT NULL"),
+                   ==, 1);
+  row = sql_text (fx->path, "SELECT graph FROM execution_graphs WHERE execution_id = 'x-1'");
+  g_assert_cmpstr (row, ==, "{\"a\":1}");
+  g_clear_pointer (&row, g_free);
+  sql_exec (fx->path, "UPDATE executions SET status = 'failed', graph = '{\"b\":2}' WHERE id = "
+                      "'x-1'");
+  row = sql_text (fx->path, "SELECT status || '|' || graph FROM executions WHERE id = 'x-1'");
+  g_assert_cmpstr (row, ==, "failed|{\"b\":2}");
+  g_clear_pointer (&row, g_free);
+  sql_exec (fx->path, "UPDATE executions SET id = 'x-2' WHERE id = 'x-1'");
+  row = sql_text (fx->path, "SELECT group_concat(execution_id) FROM execution_graphs WHERE "
+                            "execution_id LIKE 'x-%'");
+  g_assert_cmpstr (row, ==, "x-2");
+  g_clear_pointer (&row, g_free);
+  sql_exec (fx->path, "UPDATE executions SET graph = NULL WHERE id = 'x-2'");
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_graphs WHERE execution_id "
+                                      "= 'x-2'"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM executions WHERE id = 'x-2' AND "
+                                      "graph IS NULL"),
+                   ==, 1);
+  sql_exec (fx->path, "UPDATE executions SET graph = '{\"c\":3}' WHERE id = 'x-2'");
+  sql_exec (fx->path, "DELETE FROM executions WHERE id = 'x-2'");
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_runs WHERE id = 'x-2'"), ==,
+                   0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM execution_graphs WHERE execution_id "
+                                      "= 'x-2'"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM executions"), ==, 1);
+}
+
 static void
 test_queries (Fixture *fx, gconstpointer data)
 {
@@ -1769,6 +1871,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/read/queries", test_queries, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/read/unknown-async", test_query_async_unknown, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/sync/interrupt-running", test_interrupt, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/executions-view", test_executions_view, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/sync/ensure-user", test_ensure_user, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/failure/one-op", test_failure_one_op, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/appends-interleaved", test_appends_interleaved, ALGER_PAYLOAD_FULL);
