@@ -5,6 +5,7 @@
 
 #include "alger-describe.h"
 
+#include "alger-numerics.h"
 #include "alger-pyjson.h"
 
 #include <math.h>
@@ -16,49 +17,6 @@ alger_describe_format_float (double d)
 {
   /* Python's repr(), shared with the text node and the wire writer */
   return alger_py_float_repr (d);
-}
-
-/* numpy's pairwise_sum for float32: blocks of 8 accumulators below 128 */
-static float
-pairwise_f32 (const float *a, gsize n)
-{
-  if (n < 8) {
-    float res = 0.f;
-    for (gsize i = 0; i < n; i++)
-      res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    float r[8];
-    float res = 0.f;
-    gsize i = 0;
-
-    for (int k = 0; k < 8; k++)
-      r[k] = a[k];
-    for (i = 8; i < n - (n % 8); i += 8) {
-      for (int k = 0; k < 8; k++)
-        r[k] += a[i + k];
-    }
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++)
-      res += a[i];
-    return res;
-  } else {
-    gsize n2 = n / 2;
-    n2 -= n2 % 8;
-    return pairwise_f32 (a, n2) + pairwise_f32 (a + n2, n - n2);
-  }
-}
-
-float
-alger_describe_pairwise_sum_f32 (const float *data, gsize n)
-{
-  float total = 0.f;
-
-  /* the ufunc loop sees the array in buffer-sized blocks, added in sequence */
-  for (gsize off = 0; off < n; off += 8192)
-    total += pairwise_f32 (data + off, MIN (8192, n - off));
-  return total;
 }
 
 static double
@@ -168,7 +126,7 @@ array_mean_numpy (AlgerValue *value)
   if (n == 0)
     return NAN;
   if (alger_value_array_get_dtype (value) == ALGER_DTYPE_FLOAT32) {
-    float sum = alger_describe_pairwise_sum_f32 (alger_value_array_peek_data (value), n);
+    float sum = alger_sum_f32 (alger_value_array_peek_data (value), n);
     return (double) (sum / (float) n);
   }
   return sum_f64 (value, 0, n) / (double) n;

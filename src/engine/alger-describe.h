@@ -23,7 +23,4 @@ JsonNode *alger_describe_summary (AlgerValue *value);
 /* the FORMAT.md value description (samples, channel_sums, `__ndarray__`, ...) */
 JsonNode *alger_describe_golden (AlgerValue *value);
 
-/* numpy's float32 pairwise sum (ENGINE.md "Numerics that matter") */
-float alger_describe_pairwise_sum_f32 (const float *data, gsize n);
-
 G_END_DECLS

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "alger-numerics.h"
@@ -66,6 +67,63 @@ test_exact_f64 (void)
   g_assert_cmpfloat (alger_sum_f32 (values, 1000000), ==, 500377.125);
 }
 
+/* numpy's FLOAT_pairwise_sum written out plainly, one accumulator array */
+static float
+reference_pairwise (const float *a, gsize n)
+{
+  if (n < 8) {
+    float res = 0.0f;
+    for (gsize i = 0; i < n; i++)
+      res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    float r[8], res;
+    gsize i;
+
+    for (int k = 0; k < 8; k++)
+      r[k] = a[k];
+    for (i = 8; i < n - (n % 8); i += 8)
+      for (int k = 0; k < 8; k++)
+        r[k] += a[i + k];
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++)
+      res += a[i];
+    return res;
+  }
+  {
+    gsize n2 = n / 2;
+
+    n2 -= n2 % 8;
+    return reference_pairwise (a, n2) + reference_pairwise (a + n2, n - n2);
+  }
+}
+
+/* the blocks summed side by side give the plain recursion's bits, for every
+ * length up to 2,100 and a spread of larger ones, on values of mixed
+ * magnitudes and signs (where the order of additions shows) */
+static void
+test_matches_reference (void)
+{
+  static const gsize big[] = { 4095, 4096, 4097, 4600, 6000, 8191, 8192 };
+  g_autofree float *mixed = g_new (float, 8192);
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (gsize i = 0; i < 8192; i++)
+    mixed[i] = (float) (g_rand_double_range (rand, -1.0, 1.0) *
+                        pow (10.0, g_rand_int_range (rand, -6, 7)));
+  for (gsize n = 0; n <= 2100; n++) {
+    g_assert_cmphex (bits (alger_pairwise_sum_f32 (mixed, n)), ==,
+                     bits (reference_pairwise (mixed, n)));
+    g_assert_cmphex (bits (alger_pairwise_sum_f32 (values + n, n)), ==,
+                     bits (reference_pairwise (values + n, n)));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (big); i++)
+    g_assert_cmphex (bits (alger_pairwise_sum_f32 (mixed, big[i])), ==,
+                     bits (reference_pairwise (mixed, big[i])));
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -81,6 +139,7 @@ main (int argc, char **argv)
     g_test_add_data_func (path, &cases[i], test_case);
   }
   g_test_add_func ("/alger/numerics/exact-f64", test_exact_f64);
+  g_test_add_func ("/alger/numerics/matches-reference", test_matches_reference);
   ret = g_test_run ();
   g_free (values);
   return ret;

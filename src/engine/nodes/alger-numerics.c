@@ -30,29 +30,109 @@ load8 (const float *p)
   return v;
 }
 
+static inline __attribute__ ((always_inline)) float
+reduce8 (v8f r)
+{
+  return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+}
+
+/* numpy's split of a block above PW_BLOCKSIZE */
+static inline gsize
+split_at (gsize n)
+{
+  gsize n2 = n / 2;
+
+  return n2 - n2 % 8;
+}
+
+static inline gboolean
+is_block (gsize n)
+{
+  return n >= 8 && n <= PW_BLOCKSIZE;
+}
+
+/* one block of 8..128 elements: eight accumulators, then the tail */
+static float
+block_sum (const float *a, gsize n)
+{
+  v8f r = load8 (a);
+  float res;
+  gsize i;
+
+  for (i = 8; i < n - (n % 8); i += 8)
+    r += load8 (a + i);
+  res = reduce8 (r);
+  for (; i < n; i++)
+    res += a[i];
+  return res;
+}
+
+/* Four blocks side by side: each accumulator chain adds exactly what
+ * block_sum() would, but the four are independent, so the processor
+ * overlaps their additions (one chain waits on its own add's latency).
+ * The blocks' lengths differ by less than 8 in practice; any lengths work. */
+static void
+block_sum4 (const float *const p[4], const gsize len[4], float out[4])
+{
+  v8f r0 = load8 (p[0]), r1 = load8 (p[1]), r2 = load8 (p[2]), r3 = load8 (p[3]);
+  gsize end[4], common, i;
+
+  for (int k = 0; k < 4; k++)
+    end[k] = len[k] - len[k] % 8;
+  common = MIN (MIN (end[0], end[1]), MIN (end[2], end[3]));
+  for (i = 8; i < common; i += 8) {
+    r0 += load8 (p[0] + i);
+    r1 += load8 (p[1] + i);
+    r2 += load8 (p[2] + i);
+    r3 += load8 (p[3] + i);
+  }
+  for (gsize j = i; j < end[0]; j += 8)
+    r0 += load8 (p[0] + j);
+  for (gsize j = i; j < end[1]; j += 8)
+    r1 += load8 (p[1] + j);
+  for (gsize j = i; j < end[2]; j += 8)
+    r2 += load8 (p[2] + j);
+  for (gsize j = i; j < end[3]; j += 8)
+    r3 += load8 (p[3] + j);
+  out[0] = reduce8 (r0);
+  out[1] = reduce8 (r1);
+  out[2] = reduce8 (r2);
+  out[3] = reduce8 (r3);
+  for (int k = 0; k < 4; k++)
+    for (gsize j = end[k]; j < len[k]; j++)
+      out[k] += p[k][j];
+}
+
 float
 alger_pairwise_sum_f32 (const float *a, gsize n)
 {
+  gsize n2;
+
   if (n < 8) {
     float res = 0.0f;
     for (gsize i = 0; i < n; i++)
       res += a[i];
     return res;
-  } else if (n <= PW_BLOCKSIZE) {
-    v8f r = load8 (a);
-    float res;
-    gsize i;
-    for (i = 8; i < n - (n % 8); i += 8)
-      r += load8 (a + i);
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++)
-      res += a[i];
-    return res;
-  } else {
-    gsize n2 = n / 2;
-    n2 -= n2 % 8;
-    return alger_pairwise_sum_f32 (a, n2) + alger_pairwise_sum_f32 (a + n2, n - n2);
   }
+  if (n <= PW_BLOCKSIZE)
+    return block_sum (a, n);
+  n2 = split_at (n);
+  /* a node whose two halves each split into two blocks (n = 8192 and 4096
+   * end in 512-element nodes like this): its four blocks at once, added as
+   * numpy's recursion adds them */
+  if (n - n2 > PW_BLOCKSIZE && n - n2 <= 2 * PW_BLOCKSIZE + 8 && n2 > PW_BLOCKSIZE) {
+    gsize l2 = split_at (n2), r2 = split_at (n - n2);
+    const float *p[4] = { a, a + l2, a + n2, a + n2 + r2 };
+    gsize len[4] = { l2, n2 - l2, r2, n - n2 - r2 };
+
+    if (is_block (len[0]) && is_block (len[1]) && is_block (len[2]) && is_block (len[3])) {
+      float s[4];
+
+      block_sum4 (p, len, s);
+      return (s[0] + s[1]) + (s[2] + s[3]);
+    }
+  }
+  return alger_pairwise_sum_f32 (a, n2) + alger_pairwise_sum_f32 (a + n2, n - n2);
 }
 
 float
