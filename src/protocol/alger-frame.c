@@ -15,6 +15,7 @@ alger_frame_free (AlgerFrame *frame)
   if (frame == NULL)
     return;
   g_clear_pointer (&frame->content, json_object_unref);
+  g_clear_pointer (&frame->content_members, g_array_unref);
   g_free (frame->content_text);
   g_free (frame);
 }
@@ -191,98 +192,79 @@ span_get_int (const char *text, gsize start, gsize span, gint64 *out)
   return node != NULL && node_get_int (node, big_ints, out);
 }
 
-/* the string a JSON string literal (quotes included, already checked) holds:
- * the two-character escapes decoded here, \u escapes by the reader */
-static char *
-span_dup_string (const char *text, gsize start, gsize span)
+/* the value text of a member as span_get_int reads it (absent: span 0) */
+static gboolean
+member_get_int (GArray *members, const char *data, const char *name, gint64 *out)
 {
-  const char *p = text + start + 1;
-  const char *end = text + start + span - 1;
-  g_autoptr(JsonNode) node = NULL;
-  char *out, *o;
+  const AlgerJsonMember *m = alger_json_members_lookup (members, name);
 
-  if (memchr (p, '\\', (gsize) (end - p)) == NULL)
-    return g_strndup (p, (gsize) (end - p));
-  out = o = g_malloc ((gsize) (end - p) + 1);
-  while (p < end) {
-    const char *bs = memchr (p, '\\', (gsize) (end - p));
-    const char *run_end = bs != NULL ? bs : end;
-
-    memcpy (o, p, (gsize) (run_end - p));
-    o += run_end - p;
-    if (bs == NULL)
-      break;
-    switch (bs[1]) {
-    case '"': *o++ = '"'; break;
-    case '\\': *o++ = '\\'; break;
-    case '/': *o++ = '/'; break;
-    case 'b': *o++ = '\b'; break;
-    case 'f': *o++ = '\f'; break;
-    case 'n': *o++ = '\n'; break;
-    case 'r': *o++ = '\r'; break;
-    case 't': *o++ = '\t'; break;
-    default: /* a \u escape (surrogate pairs, U+FFFD for lone ones): the reader's rules */
-      g_free (out);
-      node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
-      return json_node_dup_string (node);
-    }
-    p = bs + 2;
-  }
-  *o = '\0';
-  return out;
+  return m != NULL && span_get_int (data, m->start, m->span, out);
 }
 
-enum { MEMBER_ID, MEMBER_REQUEST_ID, MEMBER_TYPE, MEMBER_CONTENT, N_MEMBERS };
-static const char *const member_names[N_MEMBERS] = { "id", "requestId", "type", "content" };
-
 /* Read straight from the text: the outer object is checked, never built
- * (a tree costs more than the rest of a 101 round trip's parsing). */
+ * (a tree costs more than the rest of a 101 round trip's parsing), and in
+ * the same pass its members are found and `content` decoded; the content is
+ * checked in one more pass that keeps its own members' places for the
+ * handlers (alger_frame_find_content_member). */
 AlgerFrame *
 alger_frame_parse (const char *data, gsize length, GError **error)
 {
   g_autoptr(AlgerFrame) frame = NULL;
-  gsize starts[N_MEMBERS], spans[N_MEMBERS];
+  g_autoptr(GArray) outer = alger_json_members_new ();
+  const AlgerJsonMember *content;
   JsonNodeType root_type = JSON_NODE_NULL;
-  char *text;
+  AlgerJsonMember *m;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (data == NULL)
     data = "";
-  if (!check_outer (data, length, error))
+  if (!utf8_validate_allow_nul (data, length)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
+                         ALGER_FRAME_ERROR_BINARY_NOT_UTF8);
     return NULL;
-  alger_json_find_members (data, length, member_names, N_MEMBERS, starts, spans);
+  }
+  if (!alger_json_check_members_utf8 (data, length, &root_type, outer, NULL)) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_JSON);
+    return NULL;
+  }
+  if (root_type != JSON_NODE_OBJECT) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_OBJECT);
+    return NULL;
+  }
   frame = g_new0 (AlgerFrame, 1);
-  if (!span_get_int (data, starts[MEMBER_ID], spans[MEMBER_ID], &frame->id)) {
+  if (!member_get_int (outer, data, "id", &frame->id)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_ID);
     return NULL;
   }
-  if (!span_get_int (data, starts[MEMBER_REQUEST_ID], spans[MEMBER_REQUEST_ID],
-                     &frame->request_id)) {
+  if (!member_get_int (outer, data, "requestId", &frame->request_id)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_BAD_REQUEST_ID);
     return NULL;
   }
-  if (!span_get_int (data, starts[MEMBER_TYPE], spans[MEMBER_TYPE], &frame->type)) {
+  if (!member_get_int (outer, data, "type", &frame->type)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_TYPE);
     return NULL;
   }
-  if (spans[MEMBER_CONTENT] == 0 || data[starts[MEMBER_CONTENT]] != '"') {
+  content = alger_json_members_lookup (outer, "content");
+  if (content == NULL || content->string == NULL) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_STRING);
     return NULL;
   }
-  text = span_dup_string (data, starts[MEMBER_CONTENT], spans[MEMBER_CONTENT]);
-  if (text[0] == '\0') {
-    g_free (text);
+  m = (AlgerJsonMember *) content;
+  frame->content_text = g_steal_pointer (&m->string);
+  frame->content_members = alger_json_members_new ();
+  if (frame->content_text[0] == '\0') {
+    g_free (frame->content_text);
     frame->content_text = g_strdup ("{}");
     return g_steal_pointer (&frame);
   }
-  frame->content_text = text;
   /* checked here, built only when a handler asks (alger_frame_get_content):
    * a 104 carries a whole graph that the main loop never needs as a tree */
-  if (!alger_json_check_utf8 (text, strlen (text), &root_type, NULL)) {
+  if (!alger_json_check_members_utf8 (frame->content_text, strlen (frame->content_text),
+                                      &root_type, frame->content_members, NULL)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_JSON);
     return NULL;
@@ -293,6 +275,24 @@ alger_frame_parse (const char *data, gsize length, GError **error)
     return NULL;
   }
   return g_steal_pointer (&frame);
+}
+
+gboolean
+alger_frame_find_content_member (AlgerFrame *frame, const char *name, gsize *start, gsize *span)
+{
+  const AlgerJsonMember *m;
+
+  g_return_val_if_fail (frame != NULL && name != NULL, FALSE);
+
+  m = frame->content_members != NULL ? alger_json_members_lookup (frame->content_members, name)
+                                     : NULL;
+  if (m == NULL) {
+    *start = *span = 0;
+    return FALSE;
+  }
+  *start = m->start;
+  *span = m->span;
+  return TRUE;
 }
 
 JsonObject *
@@ -314,21 +314,20 @@ alger_frame_get_content (AlgerFrame *frame)
 char *
 alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *wrong_type)
 {
-  const char *text;
-  gsize start = 0, span = 0;
+  const AlgerJsonMember *m;
 
   g_return_val_if_fail (frame != NULL && name != NULL && wrong_type != NULL, NULL);
 
   *wrong_type = FALSE;
-  text = frame->content_text;
-  if (!alger_json_find_member (text, strlen (text), name, &start, &span) ||
-      (span == 4 && memcmp (text + start, "null", 4) == 0))
+  m = frame->content_members != NULL ? alger_json_members_lookup (frame->content_members, name)
+                                     : NULL;
+  if (m == NULL || (m->span == 4 && memcmp (frame->content_text + m->start, "null", 4) == 0))
     return NULL;
-  if (text[start] != '"') {
+  if (m->string == NULL) {
     *wrong_type = TRUE;
     return NULL;
   }
-  return span_dup_string (text, start, span);
+  return g_strdup (m->string);
 }
 
 gint64

@@ -31,6 +31,7 @@ typedef struct {
   gint64 type;
   char *content_text;  /* `content` as received (a JSON object text; "{}" for ""), checked */
   JsonObject *content; /* private: built by alger_frame_get_content() on first use */
+  GArray *content_members; /* private: where the content's members lie (AlgerJsonMember) */
 } AlgerFrame;
 
 void alger_frame_free (AlgerFrame *frame);
@@ -72,6 +73,11 @@ void alger_frame_append_head (GString *out, gint64 id, gint64 request_id, gint64
  * building the content: a new string; NULL when absent or null, and then
  * *wrong_type tells whether it was present but not a string */
 char *alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *wrong_type);
+
+/* where the content's top-level member @name lies in content_text (found by
+ * the parse; the last duplicate wins): FALSE, and 0/0, when absent */
+gboolean alger_frame_find_content_member (AlgerFrame *frame, const char *name, gsize *start,
+                                          gsize *span);
 
 /* render a JsonNode compactly: members in insertion order, shortest round-trip doubles
  * in Python repr() layout, non-finite doubles as null. NULL node -> "null". */

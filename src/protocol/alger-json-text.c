@@ -23,6 +23,7 @@ typedef struct {
   GPtrArray *big_ints;
   const char *reason;
   gboolean check_only; /* validate exactly as when building, but build nothing */
+  GArray *members;     /* check_only: the root object's members (AlgerJsonMember) */
 } Reader;
 
 /* what the read_* functions return in check_only mode for a valid value */
@@ -309,6 +310,46 @@ expect_literal (Reader *r, const char *lit, gsize len)
   return TRUE;
 }
 
+/* check_only with r->members: the root object's member whose key starts at
+ * r->p (just past its quote): key and string values decoded, the value's
+ * text located; the same checks as read_members() makes */
+static gboolean
+capture_member (Reader *r)
+{
+  AlgerJsonMember m = { NULL, 0, 0, NULL };
+
+  r->check_only = FALSE;
+  m.name = read_string (r);
+  r->check_only = TRUE;
+  if (m.name == NULL)
+    return FALSE;
+  skip_ws (r);
+  if (r->p >= r->end || *r->p != ':') {
+    g_free (m.name);
+    return fail (r, "expected ':'");
+  }
+  r->p++;
+  skip_ws (r);
+  m.start = (gsize) (r->p - r->start);
+  if (r->p < r->end && *r->p == '"') {
+    /* a string: read once, decoded (what a caller reads from it) */
+    r->p++;
+    r->check_only = FALSE;
+    m.string = read_string (r);
+    r->check_only = TRUE;
+    if (m.string == NULL) {
+      g_free (m.name);
+      return FALSE;
+    }
+  } else if (read_value (r) == NULL) {
+    g_free (m.name);
+    return FALSE;
+  }
+  m.span = (gsize) (r->p - r->start) - m.start;
+  g_array_append_val (r->members, m);
+  return TRUE;
+}
+
 static gboolean
 read_members (Reader *r, JsonObject *obj)
 {
@@ -320,6 +361,11 @@ read_members (Reader *r, JsonObject *obj)
     if (r->p >= r->end || *r->p != '"')
       return fail (r, "expected a string key");
     r->p++;
+    if (r->members != NULL && r->depth == 1) {
+      if (!capture_member (r))
+        return FALSE;
+      goto next;
+    }
     key = read_string (r);
     if (key == NULL)
       return FALSE;
@@ -334,6 +380,7 @@ read_members (Reader *r, JsonObject *obj)
       return FALSE;
     if (!r->check_only)
       json_object_set_member (obj, key, value);
+  next:
     skip_ws (r);
     if (r->p < r->end && *r->p == ',') {
       r->p++;
@@ -469,7 +516,7 @@ alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **
 JsonNode *
 alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GError **error)
 {
-  Reader r = { data, data, data + length, 0, big_ints, NULL, FALSE };
+  Reader r = { data, data, data + length, 0, big_ints, NULL, FALSE, NULL };
   g_autoptr(JsonNode) root = NULL;
   guint n_big = big_ints != NULL ? big_ints->len : 0;
 
@@ -498,10 +545,62 @@ alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GErr
   return g_steal_pointer (&root);
 }
 
+static void
+member_clear (gpointer data)
+{
+  AlgerJsonMember *m = data;
+
+  g_free (m->name);
+  g_free (m->string);
+}
+
+GArray *
+alger_json_members_new (void)
+{
+  GArray *members = g_array_new (FALSE, FALSE, sizeof (AlgerJsonMember));
+
+  g_array_set_clear_func (members, member_clear);
+  return members;
+}
+
+const AlgerJsonMember *
+alger_json_members_lookup (GArray *members, const char *name)
+{
+  g_return_val_if_fail (members != NULL && name != NULL, NULL);
+
+  /* the last duplicate wins, as in the parser */
+  for (guint i = members->len; i-- > 0;) {
+    const AlgerJsonMember *m = &g_array_index (members, AlgerJsonMember, i);
+
+    if (strcmp (m->name, name) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+static gboolean check_text (const char *data, gsize length, JsonNodeType *root_type,
+                            GArray *members, GError **error);
+
 gboolean
 alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type, GError **error)
 {
-  Reader r = { data, data, data + length, 0, NULL, NULL, TRUE };
+  return check_text (data, length, root_type, NULL, error);
+}
+
+gboolean
+alger_json_check_members_utf8 (const char *data, gsize length, JsonNodeType *root_type,
+                               GArray *members, GError **error)
+{
+  g_return_val_if_fail (members != NULL, FALSE);
+  return check_text (data, length, root_type, members, error);
+}
+
+static gboolean
+check_text (const char *data, gsize length, JsonNodeType *root_type, GArray *members,
+            GError **error)
+{
+  Reader r = { data, data, data + length, 0, NULL, NULL, TRUE, members };
+  guint n_before = members != NULL ? members->len : 0;
   gpointer ok = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
@@ -525,6 +624,8 @@ alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type, 
     }
   }
   if (ok == NULL) {
+    if (members != NULL)
+      g_array_set_size (members, n_before);
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "offset %" G_GSIZE_FORMAT ": %s",
                  (gsize) (r.p - r.start), r.reason != NULL ? r.reason : "invalid JSON");
     return FALSE;

@@ -31,6 +31,28 @@ JsonNode *alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_
 gboolean alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type,
                                 GError **error);
 
+/* One member of a root object, as alger_json_check_members_utf8() found it:
+ * its key decoded, where its value's text lies in the checked text, and the
+ * decoded string when the value is a JSON string (NULL otherwise). */
+typedef struct {
+  char *name;
+  gsize start, span;
+  char *string;
+} AlgerJsonMember;
+
+/* an empty array for alger_json_check_members_utf8() (frees its members) */
+GArray *alger_json_members_new (void);
+
+/* Check as alger_json_check_utf8() does and, when the root is an object,
+ * append its members to @members in order, duplicates included (nothing
+ * is appended when the check fails). One pass instead of a check, then a
+ * search (alger_json_find_members) and a decode of the strings wanted. */
+gboolean alger_json_check_members_utf8 (const char *data, gsize length, JsonNodeType *root_type,
+                                        GArray *members, GError **error);
+
+/* the member named @name (the last duplicate, as the parser keeps), or NULL */
+const AlgerJsonMember *alger_json_members_lookup (GArray *members, const char *name);
+
 /* append @s as a quoted JSON string literal: escapes '"', '\\', control characters,
  * DEL and U+2028/U+2029; other UTF-8 goes through raw; bytes that are not valid
  * UTF-8 become \ufffd. @length -1 means NUL-terminated. */

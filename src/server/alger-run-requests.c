@@ -186,7 +186,8 @@ handle_run_adhoc (AlgerExecutions *self, AlgerStore *store, AlgerSession *sessio
   g_autoptr(JsonNode) params = NULL;
   const char *pipeline_id = NULL;
 
-  alger_json_find_members (text, strlen (text), names, G_N_ELEMENTS (names), starts, spans);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    alger_frame_find_content_member (frame, names[i], &starts[i], &spans[i]);
   if (spans[0] == 0 || text[starts[0]] != '{') {
     reply_error (session, frame->id, 304, "graph definition missing");
     return;

@@ -84,11 +84,81 @@ test_members (void)
   }
 }
 
+/* the checking pass finds the same members as the search, with string
+ * values decoded as the parser decodes them, and appends nothing when the
+ * text is not valid */
+static void
+test_check_members (void)
+{
+  static const char *const names[] = { "graph", "s", "missing" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *text = cases[i].text;
+    g_autoptr(GArray) members = alger_json_members_new ();
+    JsonNodeType root = JSON_NODE_NULL;
+
+    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), &root, members, NULL));
+    if (root != JSON_NODE_OBJECT)
+      g_assert_cmpuint (members->len, ==, 0);
+    for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
+      gsize start = 0, span = 0;
+      gboolean found = alger_json_find_member (text, strlen (text), names[n], &start, &span);
+      const AlgerJsonMember *m = alger_json_members_lookup (members, names[n]);
+
+      g_assert_cmpint (m != NULL, ==, found);
+      if (m == NULL)
+        continue;
+      g_assert_cmpuint (m->start, ==, start);
+      g_assert_cmpuint (m->span, ==, span);
+      if (text[start] == '"') {
+        g_autoptr(JsonNode) node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
+
+        g_assert_cmpstr (m->string, ==, json_node_get_string (node));
+      } else {
+        g_assert_null (m->string);
+      }
+    }
+  }
+  {
+    /* duplicates are all kept, in order; escapes in keys and values decoded */
+    const char *text = "{\"a\":1, \"\\u0061\":\"x\\\"y\\u00e9\", \"b\":{\"a\":2}}";
+    g_autoptr(GArray) members = alger_json_members_new ();
+    const AlgerJsonMember *m;
+
+    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), NULL, members, NULL));
+    g_assert_cmpuint (members->len, ==, 3);
+    m = alger_json_members_lookup (members, "a");
+    g_assert_true (m == &g_array_index (members, AlgerJsonMember, 1));
+    g_assert_cmpstr (m->string, ==, "x\"y\xc3\xa9");
+    g_assert_cmpstr (g_array_index (members, AlgerJsonMember, 2).name, ==, "b");
+  }
+  {
+    /* invalid: nothing appended, the parser's error */
+    static const char *const bad[] = { "{\"a\":1,}", "{\"a\":\"\\x\"}", "{\"a\" 1}",
+                                       "{\"a\":1} x", "{\"\\u0000\":1}", "{\"a\":[1,]}" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autoptr(GArray) members = alger_json_members_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) parse_error = NULL;
+      g_autoptr(JsonNode) node = alger_json_parse_utf8 (bad[i], strlen (bad[i]), NULL,
+                                                        &parse_error);
+
+      g_assert_null (node);
+      g_assert_false (alger_json_check_members_utf8 (bad[i], strlen (bad[i]), NULL, members,
+                                                     &error));
+      g_assert_cmpuint (members->len, ==, 0);
+      g_assert_cmpstr (error->message, ==, parse_error->message);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/alger/json/find-members", test_members);
+  g_test_add_func ("/alger/json/check-members", test_check_members);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *path = g_strdup_printf ("/alger/json/find-member/%u", i);
     g_test_add_data_func (path, &cases[i], test_span);
