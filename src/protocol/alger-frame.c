@@ -15,7 +15,7 @@ alger_frame_free (AlgerFrame *frame)
   if (frame == NULL)
     return;
   g_clear_pointer (&frame->content, json_object_unref);
-  g_clear_pointer (&frame->content_members, g_array_unref);
+  alger_json_members_clear (&frame->content_members);
   g_free (frame->content_text);
   g_free (frame);
 }
@@ -194,11 +194,20 @@ span_get_int (const char *text, gsize start, gsize span, gint64 *out)
 
 /* the value text of a member as span_get_int reads it (absent: span 0) */
 static gboolean
-member_get_int (GArray *members, const char *data, const char *name, gint64 *out)
+member_get_int (const AlgerJsonMembers *members, const char *data, const char *name, gint64 *out)
 {
   const AlgerJsonMember *m = alger_json_members_lookup (members, name);
 
   return m != NULL && span_get_int (data, m->start, m->span, out);
+}
+
+static AlgerFrame *
+frame_new (void)
+{
+  AlgerFrame *frame = g_new0 (AlgerFrame, 1);
+
+  alger_json_members_init (&frame->content_members);
+  return frame;
 }
 
 /* Read straight from the text: the outer object is checked, never built
@@ -210,10 +219,10 @@ AlgerFrame *
 alger_frame_parse (const char *data, gsize length, GError **error)
 {
   g_autoptr(AlgerFrame) frame = NULL;
-  g_autoptr(GArray) outer = alger_json_members_new ();
-  const AlgerJsonMember *content;
+  AlgerJsonMembers outer;
+  AlgerJsonMember *content;
   JsonNodeType root_type = JSON_NODE_NULL;
-  AlgerJsonMember *m;
+  const char *reason = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -225,37 +234,28 @@ alger_frame_parse (const char *data, gsize length, GError **error)
                          ALGER_FRAME_ERROR_BINARY_NOT_UTF8);
     return NULL;
   }
-  if (!alger_json_check_members_utf8 (data, length, &root_type, outer, NULL)) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_JSON);
+  alger_json_members_init (&outer);
+  frame = frame_new ();
+  if (!alger_json_check_members_utf8 (data, length, &root_type, &outer, "content", NULL))
+    reason = ALGER_FRAME_ERROR_NOT_JSON;
+  else if (root_type != JSON_NODE_OBJECT)
+    reason = ALGER_FRAME_ERROR_NOT_OBJECT;
+  else if (!member_get_int (&outer, data, "id", &frame->id))
+    reason = ALGER_FRAME_ERROR_BAD_ID;
+  else if (!member_get_int (&outer, data, "requestId", &frame->request_id))
+    reason = ALGER_FRAME_ERROR_BAD_REQUEST_ID;
+  else if (!member_get_int (&outer, data, "type", &frame->type))
+    reason = ALGER_FRAME_ERROR_BAD_TYPE;
+  else if ((content = (AlgerJsonMember *) alger_json_members_lookup (&outer, "content")) == NULL ||
+           content->string == NULL)
+    reason = ALGER_FRAME_ERROR_CONTENT_NOT_STRING;
+  else
+    frame->content_text = g_steal_pointer (&content->string);
+  alger_json_members_clear (&outer);
+  if (reason != NULL) {
+    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, reason);
     return NULL;
   }
-  if (root_type != JSON_NODE_OBJECT) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_NOT_OBJECT);
-    return NULL;
-  }
-  frame = g_new0 (AlgerFrame, 1);
-  if (!member_get_int (outer, data, "id", &frame->id)) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_ID);
-    return NULL;
-  }
-  if (!member_get_int (outer, data, "requestId", &frame->request_id)) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
-                         ALGER_FRAME_ERROR_BAD_REQUEST_ID);
-    return NULL;
-  }
-  if (!member_get_int (outer, data, "type", &frame->type)) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL, ALGER_FRAME_ERROR_BAD_TYPE);
-    return NULL;
-  }
-  content = alger_json_members_lookup (outer, "content");
-  if (content == NULL || content->string == NULL) {
-    g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
-                         ALGER_FRAME_ERROR_CONTENT_NOT_STRING);
-    return NULL;
-  }
-  m = (AlgerJsonMember *) content;
-  frame->content_text = g_steal_pointer (&m->string);
-  frame->content_members = alger_json_members_new ();
   if (frame->content_text[0] == '\0') {
     g_free (frame->content_text);
     frame->content_text = g_strdup ("{}");
@@ -264,7 +264,7 @@ alger_frame_parse (const char *data, gsize length, GError **error)
   /* checked here, built only when a handler asks (alger_frame_get_content):
    * a 104 carries a whole graph that the main loop never needs as a tree */
   if (!alger_json_check_members_utf8 (frame->content_text, strlen (frame->content_text),
-                                      &root_type, frame->content_members, NULL)) {
+                                      &root_type, &frame->content_members, NULL, NULL)) {
     g_set_error_literal (error, ALGER_ERROR, ALGER_ERROR_PROTOCOL,
                          ALGER_FRAME_ERROR_CONTENT_NOT_JSON);
     return NULL;
@@ -284,8 +284,7 @@ alger_frame_find_content_member (AlgerFrame *frame, const char *name, gsize *sta
 
   g_return_val_if_fail (frame != NULL && name != NULL, FALSE);
 
-  m = frame->content_members != NULL ? alger_json_members_lookup (frame->content_members, name)
-                                     : NULL;
+  m = alger_json_members_lookup (&frame->content_members, name);
   if (m == NULL) {
     *start = *span = 0;
     return FALSE;
@@ -319,15 +318,14 @@ alger_frame_dup_content_string (AlgerFrame *frame, const char *name, gboolean *w
   g_return_val_if_fail (frame != NULL && name != NULL && wrong_type != NULL, NULL);
 
   *wrong_type = FALSE;
-  m = frame->content_members != NULL ? alger_json_members_lookup (frame->content_members, name)
-                                     : NULL;
+  m = alger_json_members_lookup (&frame->content_members, name);
   if (m == NULL || (m->span == 4 && memcmp (frame->content_text + m->start, "null", 4) == 0))
     return NULL;
-  if (m->string == NULL) {
+  if (!m->is_string) {
     *wrong_type = TRUE;
     return NULL;
   }
-  return g_strdup (m->string);
+  return alger_json_member_dup_string (frame->content_text, m);
 }
 
 gint64

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "alger-json-text.h"
+
 G_BEGIN_DECLS
 
 /* request types a client may send (PROTOCOL.md, Sequencing) */
@@ -31,7 +33,7 @@ typedef struct {
   gint64 type;
   char *content_text;  /* `content` as received (a JSON object text; "{}" for ""), checked */
   JsonObject *content; /* private: built by alger_frame_get_content() on first use */
-  GArray *content_members; /* private: where the content's members lie (AlgerJsonMember) */
+  AlgerJsonMembers content_members; /* private: where the content's members lie */
 } AlgerFrame;
 
 void alger_frame_free (AlgerFrame *frame);

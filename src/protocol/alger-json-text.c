@@ -23,7 +23,8 @@ typedef struct {
   GPtrArray *big_ints;
   const char *reason;
   gboolean check_only; /* validate exactly as when building, but build nothing */
-  GArray *members;     /* check_only: the root object's members (AlgerJsonMember) */
+  AlgerJsonMembers *members; /* check_only: the root object's members, noted */
+  const char *decode;        /* and the member whose string value is decoded */
 } Reader;
 
 /* what the read_* functions return in check_only mode for a valid value */
@@ -310,43 +311,75 @@ expect_literal (Reader *r, const char *lit, gsize len)
   return TRUE;
 }
 
+static AlgerJsonMember *
+members_append (AlgerJsonMembers *members)
+{
+  if (members->len == members->cap) {
+    guint cap = members->cap * 2;
+
+    if (members->items == members->small) {
+      members->items = g_new (AlgerJsonMember, cap);
+      memcpy (members->items, members->small, members->len * sizeof (AlgerJsonMember));
+    } else {
+      members->items = g_renew (AlgerJsonMember, members->items, cap);
+    }
+    members->cap = cap;
+  }
+  return &members->items[members->len++];
+}
+
 /* check_only with r->members: the root object's member whose key starts at
- * r->p (just past its quote): key and string values decoded, the value's
- * text located; the same checks as read_members() makes */
+ * r->p (just past its quote): its key and value located, the value decoded
+ * when it is the member asked for; the same checks as read_members() makes */
 static gboolean
 capture_member (Reader *r)
 {
-  AlgerJsonMember m = { NULL, 0, 0, NULL };
+  AlgerJsonMember m = { NULL, 0, 0, 0, FALSE, NULL, NULL };
+  const char *key = r->p;
 
-  r->check_only = FALSE;
-  m.name = read_string (r);
-  r->check_only = TRUE;
-  if (m.name == NULL)
+  if (read_string (r) == NULL)
     return FALSE;
+  if (memchr (key, '\\', (gsize) (r->p - 1 - key)) == NULL) {
+    m.name = key;
+    m.name_len = (gsize) (r->p - 1 - key);
+  } else {
+    /* escapes: the key as a reader decodes it (checked already) */
+    const char *save = r->p;
+
+    r->p = key;
+    r->check_only = FALSE;
+    m.owned_name = read_string (r);
+    r->check_only = TRUE;
+    r->p = save;
+    m.name = m.owned_name;
+    m.name_len = strlen (m.owned_name);
+  }
   skip_ws (r);
   if (r->p >= r->end || *r->p != ':') {
-    g_free (m.name);
+    g_free (m.owned_name);
     return fail (r, "expected ':'");
   }
   r->p++;
   skip_ws (r);
   m.start = (gsize) (r->p - r->start);
-  if (r->p < r->end && *r->p == '"') {
-    /* a string: read once, decoded (what a caller reads from it) */
+  m.is_string = r->p < r->end && *r->p == '"';
+  if (m.is_string && r->decode != NULL && m.name_len == strlen (r->decode) &&
+      memcmp (m.name, r->decode, m.name_len) == 0) {
+    /* read once, decoded: what the caller reads from it */
     r->p++;
     r->check_only = FALSE;
     m.string = read_string (r);
     r->check_only = TRUE;
     if (m.string == NULL) {
-      g_free (m.name);
+      g_free (m.owned_name);
       return FALSE;
     }
   } else if (read_value (r) == NULL) {
-    g_free (m.name);
+    g_free (m.owned_name);
     return FALSE;
   }
   m.span = (gsize) (r->p - r->start) - m.start;
-  g_array_append_val (r->members, m);
+  *members_append (r->members) = m;
   return TRUE;
 }
 
@@ -516,7 +549,7 @@ alger_json_parse (const char *data, gsize length, GPtrArray *big_ints, GError **
 JsonNode *
 alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GError **error)
 {
-  Reader r = { data, data, data + length, 0, big_ints, NULL, FALSE, NULL };
+  Reader r = { data, data, data + length, 0, big_ints, NULL, FALSE, NULL, NULL };
   g_autoptr(JsonNode) root = NULL;
   guint n_big = big_ints != NULL ? big_ints->len : 0;
 
@@ -546,60 +579,93 @@ alger_json_parse_utf8 (const char *data, gsize length, GPtrArray *big_ints, GErr
 }
 
 static void
-member_clear (gpointer data)
+member_clear (AlgerJsonMember *m)
 {
-  AlgerJsonMember *m = data;
-
-  g_free (m->name);
+  g_free (m->owned_name);
   g_free (m->string);
 }
 
-GArray *
-alger_json_members_new (void)
+void
+alger_json_members_init (AlgerJsonMembers *members)
 {
-  GArray *members = g_array_new (FALSE, FALSE, sizeof (AlgerJsonMember));
+  members->items = members->small;
+  members->len = 0;
+  members->cap = G_N_ELEMENTS (members->small);
+}
 
-  g_array_set_clear_func (members, member_clear);
-  return members;
+static void
+members_truncate (AlgerJsonMembers *members, guint len)
+{
+  for (guint i = len; i < members->len; i++)
+    member_clear (&members->items[i]);
+  members->len = len;
+}
+
+void
+alger_json_members_clear (AlgerJsonMembers *members)
+{
+  members_truncate (members, 0);
+  if (members->items != members->small)
+    g_free (members->items);
+  alger_json_members_init (members);
 }
 
 const AlgerJsonMember *
-alger_json_members_lookup (GArray *members, const char *name)
+alger_json_members_lookup (const AlgerJsonMembers *members, const char *name)
 {
+  gsize len;
+
   g_return_val_if_fail (members != NULL && name != NULL, NULL);
 
+  len = strlen (name);
   /* the last duplicate wins, as in the parser */
   for (guint i = members->len; i-- > 0;) {
-    const AlgerJsonMember *m = &g_array_index (members, AlgerJsonMember, i);
+    const AlgerJsonMember *m = &members->items[i];
 
-    if (strcmp (m->name, name) == 0)
+    if (m->name_len == len && memcmp (m->name, name, len) == 0)
       return m;
   }
   return NULL;
 }
 
+char *
+alger_json_member_dup_string (const char *text, const AlgerJsonMember *member)
+{
+  Reader r = { text, text + member->start + 1, text + member->start + member->span, 0, NULL,
+               NULL, FALSE, NULL, NULL };
+
+  g_return_val_if_fail (text != NULL && member != NULL, NULL);
+
+  if (!member->is_string)
+    return NULL;
+  if (member->string != NULL)
+    return g_strdup (member->string);
+  /* checked when found: this reads it again, decoding */
+  return read_string (&r);
+}
+
 static gboolean check_text (const char *data, gsize length, JsonNodeType *root_type,
-                            GArray *members, GError **error);
+                            AlgerJsonMembers *members, const char *decode, GError **error);
 
 gboolean
 alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *root_type, GError **error)
 {
-  return check_text (data, length, root_type, NULL, error);
+  return check_text (data, length, root_type, NULL, NULL, error);
 }
 
 gboolean
 alger_json_check_members_utf8 (const char *data, gsize length, JsonNodeType *root_type,
-                               GArray *members, GError **error)
+                               AlgerJsonMembers *members, const char *decode, GError **error)
 {
   g_return_val_if_fail (members != NULL, FALSE);
-  return check_text (data, length, root_type, members, error);
+  return check_text (data, length, root_type, members, decode, error);
 }
 
 static gboolean
-check_text (const char *data, gsize length, JsonNodeType *root_type, GArray *members,
-            GError **error)
+check_text (const char *data, gsize length, JsonNodeType *root_type, AlgerJsonMembers *members,
+            const char *decode, GError **error)
 {
-  Reader r = { data, data, data + length, 0, NULL, NULL, TRUE, members };
+  Reader r = { data, data, data + length, 0, NULL, NULL, TRUE, members, decode };
   guint n_before = members != NULL ? members->len : 0;
   gpointer ok = NULL;
 
@@ -625,7 +691,7 @@ check_text (const char *data, gsize length, JsonNodeType *root_type, GArray *mem
   }
   if (ok == NULL) {
     if (members != NULL)
-      g_array_set_size (members, n_before);
+      members_truncate (members, n_before);
     g_set_error (error, ALGER_ERROR, ALGER_ERROR_INVALID_ARGS, "offset %" G_GSIZE_FORMAT ": %s",
                  (gsize) (r.p - r.start), r.reason != NULL ? r.reason : "invalid JSON");
     return FALSE;

@@ -32,26 +32,45 @@ gboolean alger_json_check_utf8 (const char *data, gsize length, JsonNodeType *ro
                                 GError **error);
 
 /* One member of a root object, as alger_json_check_members_utf8() found it:
- * its key decoded, where its value's text lies in the checked text, and the
- * decoded string when the value is a JSON string (NULL otherwise). */
+ * its key (@name_len bytes, not NUL-terminated: in the checked text when it
+ * has no escapes, else decoded), where its value's text lies, and whether
+ * that value is a JSON string; @string is its decoded text for the member
+ * the check was asked to decode (NULL otherwise). */
 typedef struct {
-  char *name;
+  const char *name;
+  gsize name_len;
   gsize start, span;
+  gboolean is_string;
   char *string;
+  char *owned_name; /* private */
 } AlgerJsonMember;
 
-/* an empty array for alger_json_check_members_utf8() (frees its members) */
-GArray *alger_json_members_new (void);
+/* a root object's members, the first few without a heap allocation */
+typedef struct {
+  AlgerJsonMember *items;
+  guint len, cap;
+  AlgerJsonMember small[6];
+} AlgerJsonMembers;
+
+void alger_json_members_init (AlgerJsonMembers *members);
+void alger_json_members_clear (AlgerJsonMembers *members);
 
 /* Check as alger_json_check_utf8() does and, when the root is an object,
- * append its members to @members in order, duplicates included (nothing
- * is appended when the check fails). One pass instead of a check, then a
- * search (alger_json_find_members) and a decode of the strings wanted. */
+ * append its members to @members in order, duplicates included (nothing is
+ * appended when the check fails); the string value of every member named
+ * @decode (may be NULL) is decoded in the same pass. One pass instead of a
+ * check, a search (alger_json_find_members) and a decode. */
 gboolean alger_json_check_members_utf8 (const char *data, gsize length, JsonNodeType *root_type,
-                                        GArray *members, GError **error);
+                                        AlgerJsonMembers *members, const char *decode,
+                                        GError **error);
 
 /* the member named @name (the last duplicate, as the parser keeps), or NULL */
-const AlgerJsonMember *alger_json_members_lookup (GArray *members, const char *name);
+const AlgerJsonMember *alger_json_members_lookup (const AlgerJsonMembers *members,
+                                                  const char *name);
+
+/* the decoded string value of @member (a JSON string in @text, the text it
+ * was found in): a new string, or NULL when the value is not a string */
+char *alger_json_member_dup_string (const char *text, const AlgerJsonMember *member);
 
 /* append @s as a quoted JSON string literal: escapes '"', '\\', control characters,
  * DEL and U+2028/U+2029; other UTF-8 goes through raw; bytes that are not valid

@@ -84,9 +84,15 @@ test_members (void)
   }
 }
 
-/* the checking pass finds the same members as the search, with string
- * values decoded as the parser decodes them, and appends nothing when the
- * text is not valid */
+static gboolean
+member_is (const AlgerJsonMember *m, const char *name)
+{
+  return m->name_len == strlen (name) && memcmp (m->name, name, m->name_len) == 0;
+}
+
+/* the checking pass finds the same members as the search, decodes the
+ * string it is asked for in the same pass and the others on demand, as the
+ * parser decodes them, and appends nothing when the text is not valid */
 static void
 test_check_members (void)
 {
@@ -94,61 +100,83 @@ test_check_members (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     const char *text = cases[i].text;
-    g_autoptr(GArray) members = alger_json_members_new ();
+    AlgerJsonMembers members;
     JsonNodeType root = JSON_NODE_NULL;
 
-    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), &root, members, NULL));
+    alger_json_members_init (&members);
+    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), &root, &members, "graph",
+                                                  NULL));
     if (root != JSON_NODE_OBJECT)
-      g_assert_cmpuint (members->len, ==, 0);
+      g_assert_cmpuint (members.len, ==, 0);
     for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
       gsize start = 0, span = 0;
       gboolean found = alger_json_find_member (text, strlen (text), names[n], &start, &span);
-      const AlgerJsonMember *m = alger_json_members_lookup (members, names[n]);
+      const AlgerJsonMember *m = alger_json_members_lookup (&members, names[n]);
+      g_autofree char *dup = NULL;
 
       g_assert_cmpint (m != NULL, ==, found);
       if (m == NULL)
         continue;
       g_assert_cmpuint (m->start, ==, start);
       g_assert_cmpuint (m->span, ==, span);
-      if (text[start] == '"') {
+      g_assert_cmpint (m->is_string, ==, text[start] == '"');
+      /* decoded in the pass only for the name asked for */
+      g_assert_true (m->string == NULL || (m->is_string && strcmp (names[n], "graph") == 0));
+      dup = alger_json_member_dup_string (text, m);
+      if (m->is_string) {
         g_autoptr(JsonNode) node = alger_json_parse_utf8 (text + start, span, NULL, NULL);
 
-        g_assert_cmpstr (m->string, ==, json_node_get_string (node));
+        g_assert_cmpstr (dup, ==, json_node_get_string (node));
+        if (strcmp (names[n], "graph") == 0)
+          g_assert_cmpstr (m->string, ==, dup);
       } else {
-        g_assert_null (m->string);
+        g_assert_null (dup);
       }
     }
+    alger_json_members_clear (&members);
   }
   {
-    /* duplicates are all kept, in order; escapes in keys and values decoded */
-    const char *text = "{\"a\":1, \"\\u0061\":\"x\\\"y\\u00e9\", \"b\":{\"a\":2}}";
-    g_autoptr(GArray) members = alger_json_members_new ();
+    /* duplicates are all kept, in order; escaped keys decoded; more members
+     * than the inline room */
+    const char *text = "{\"a\":1, \"\\u0061\":\"x\\\"y\\u00e9\", \"b\":{\"a\":2}, \"c\":1, \"d\":2, "
+                       "\"e\":3, \"f\":4, \"g\":[5], \"h\":\"last\"}";
+    AlgerJsonMembers members;
     const AlgerJsonMember *m;
+    g_autofree char *s = NULL;
 
-    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), NULL, members, NULL));
-    g_assert_cmpuint (members->len, ==, 3);
-    m = alger_json_members_lookup (members, "a");
-    g_assert_true (m == &g_array_index (members, AlgerJsonMember, 1));
+    alger_json_members_init (&members);
+    g_assert_true (alger_json_check_members_utf8 (text, strlen (text), NULL, &members, "a", NULL));
+    g_assert_cmpuint (members.len, ==, 9);
+    m = alger_json_members_lookup (&members, "a");
+    g_assert_true (m == &members.items[1]);
     g_assert_cmpstr (m->string, ==, "x\"y\xc3\xa9");
-    g_assert_cmpstr (g_array_index (members, AlgerJsonMember, 2).name, ==, "b");
+    g_assert_true (member_is (&members.items[2], "b"));
+    m = alger_json_members_lookup (&members, "h");
+    s = alger_json_member_dup_string (text, m);
+    g_assert_cmpstr (s, ==, "last");
+    alger_json_members_clear (&members);
+    g_assert_cmpuint (members.len, ==, 0);
   }
   {
     /* invalid: nothing appended, the parser's error */
     static const char *const bad[] = { "{\"a\":1,}", "{\"a\":\"\\x\"}", "{\"a\" 1}",
-                                       "{\"a\":1} x", "{\"\\u0000\":1}", "{\"a\":[1,]}" };
+                                       "{\"a\":1} x", "{\"\\u0000\":1}", "{\"a\":[1,]}",
+                                       "{\"a\":\"ok\",\"b\":\"\\q\"}" };
 
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-      g_autoptr(GArray) members = alger_json_members_new ();
+      AlgerJsonMembers members;
       g_autoptr(GError) error = NULL;
       g_autoptr(GError) parse_error = NULL;
       g_autoptr(JsonNode) node = alger_json_parse_utf8 (bad[i], strlen (bad[i]), NULL,
                                                         &parse_error);
 
+      alger_json_members_init (&members);
       g_assert_null (node);
-      g_assert_false (alger_json_check_members_utf8 (bad[i], strlen (bad[i]), NULL, members,
+      g_assert_false (alger_json_check_members_utf8 (bad[i], strlen (bad[i]), NULL, &members, "a",
                                                      &error));
-      g_assert_cmpuint (members->len, ==, 0);
+      g_assert_cmpuint (members.len, ==, 0);
       g_assert_cmpstr (error->message, ==, parse_error->message);
+      alger_json_members_clear (&members);
     }
   }
 }
