@@ -921,6 +921,79 @@ digits_read_back (const char *digits, int n, int exp10, double value)
   return g_ascii_strtod (tmp, NULL) == value;
 }
 
+/* The 17 significant digits of @value (positive, normal) rounded as
+ * printf("%.16e") rounds them (to nearest, ties to even), and their decimal
+ * exponent, in integer arithmetic: with value = m · 2^e and q = 16 - E
+ * (10^E <= value < 10^(E+1)), N = m · 10^q · 2^e has 17 digits; m · 10^q
+ * fits in 128 bits for q <= 22, so N and the remainder of the shift are
+ * exact.  FALSE outside 1e-6 <= value < 1e17 (and when 2^e does not fit),
+ * where printf does it. */
+static gboolean
+digits17_exact (double value, char *d17, int *e17)
+{
+  static const guint64 pow10[23] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+    100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+    100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL, 0, 0, 0,
+  };
+  const guint64 lo17 = G_GUINT64_CONSTANT (10000000000000000);
+  const guint64 hi17 = G_GUINT64_CONSTANT (100000000000000000);
+  guint64 bits, m;
+  int e, exp10;
+
+  if (!(value >= 1e-6 && value < 1e17))
+    return FALSE;
+  memcpy (&bits, &value, sizeof bits);
+  m = (bits & ((G_GUINT64_CONSTANT (1) << 52) - 1)) | (G_GUINT64_CONSTANT (1) << 52);
+  e = (int) ((bits >> 52) & 0x7ff) - 1075;
+  exp10 = (int) floor (log10 (value));
+  for (int attempt = 0; attempt < 3; attempt++) {
+    int q = 16 - exp10;
+    unsigned __int128 n;
+    guint64 n17;
+
+    if (q < 0 || q > 22)
+      return FALSE;
+    /* 10^q as a 128-bit product of two table entries (10^22 > 2^64) */
+    n = (unsigned __int128) m * (q <= 19 ? pow10[q] : pow10[19]);
+    if (q > 19)
+      n *= pow10[q - 19];
+    if (e >= 0) {
+      if (e > 10 || (n >> (127 - e)) != 0)
+        return FALSE;
+      n <<= e;
+    } else {
+      int k = -e;
+      unsigned __int128 rem, half;
+
+      if (k >= 127)
+        return FALSE;
+      rem = n & ((((unsigned __int128) 1) << k) - 1);
+      half = ((unsigned __int128) 1) << (k - 1);
+      n >>= k;
+      if (rem > half || (rem == half && (n & 1) != 0))
+        n++;
+    }
+    if (n >= hi17) {
+      exp10++;
+      continue;
+    }
+    if (n < lo17) {
+      exp10--;
+      continue;
+    }
+    n17 = (guint64) n;
+    for (int i = 16; i >= 0; i--) {
+      d17[i] = (char) ('0' + n17 % 10);
+      n17 /= 10;
+    }
+    *e17 = exp10;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 /* the reference: the shortest precision whose printf rounding reads back,
  * by binary search over 1..17 (used for subnormals, see below) */
 static int
@@ -983,8 +1056,12 @@ alger_json_format_double (double value, char *buf)
     int e17 = 0;
     int p;
 
-    g_snprintf (tmp, sizeof tmp, "%.16e", value);
-    if (scan_exp_form (tmp, d17, &e17) != 17) {
+    if (!digits17_exact (value, d17, &e17)) {
+      g_snprintf (tmp, sizeof tmp, "%.16e", value);
+      if (scan_exp_form (tmp, d17, &e17) != 17)
+        e17 = G_MININT;
+    }
+    if (e17 == G_MININT) {
       n_digits = shortest_by_search (value, digits, &exponent);
     } else {
       guint64 n17 = 0;
