@@ -314,6 +314,8 @@ expect_literal (Reader *r, const char *lit, gsize len)
 static AlgerJsonMember *
 members_append (AlgerJsonMembers *members)
 {
+  if (members->items == NULL) /* zero-filled, never initialized */
+    alger_json_members_init (members);
   if (members->len == members->cap) {
     guint cap = members->cap * 2;
 
