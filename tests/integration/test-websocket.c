@@ -685,32 +685,45 @@ test_send_backlog (Fixture *fx, gconstpointer data)
  * one closes the connection with 1008.  Every frame that arrived is in the
  * audit log, those never handled with that error, and nothing is answered
  * after the close (no 395 for the ids that went unanswered) */
-static void
-test_too_many_queued (Fixture *fx, gconstpointer data)
+/* @n frames (ids 1..@n, request @type, @content as a JSON string literal)
+ * written at once behind a raw connection's upgrade; returns the close code
+ * the server sent, then closes our end and waits (at most 20 s) until
+ * @done_sql counts a row, so the server has recorded the end */
+static gint
+raw_flood (Fixture *fx, GSocketConnection *conn, guint type, const char *content, guint n,
+           const char *done_sql)
 {
-  g_autoptr(GSocketConnection) conn = alger_test_raw_open (fx->server, 0);
   g_autoptr(GByteArray) batch = g_byte_array_new ();
-  const guint n = 400;
   gint64 deadline;
+  gint code;
 
-  /* 102 is answered from a reader thread: the first keeps the session busy
-   * while the rest queue */
   for (guint i = 1; i <= n; i++) {
-    g_autofree char *text =
-      g_strdup_printf ("{\"id\":%u,\"requestId\":%u,\"type\":102,\"content\":\"{}\"}", i, i);
+    g_autofree char *text = g_strdup_printf (
+        "{\"id\":%u,\"requestId\":%u,\"type\":%u,\"content\":%s}", i, i, type, content);
 
     alger_test_raw_append_frame (batch, 0x1, (const guint8 *) text, strlen (text), strlen (text));
   }
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
                                             batch->data, batch->len, NULL, NULL, NULL));
-  g_assert_cmpint (alger_test_raw_read_close (conn), ==, 1008);
+  code = alger_test_raw_read_close (conn);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (alger_test_db_int (fx->server, "select count(*) from connections where status = "
-                                        "'closed'") == 0 &&
-         g_get_monotonic_time () < deadline)
+  while (alger_test_db_int (fx->server, "%s", done_sql) == 0 && g_get_monotonic_time () < deadline)
     g_usleep (20000);
+  return code;
+}
+
+static void
+test_too_many_queued (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSocketConnection) conn = alger_test_raw_open (fx->server, 0);
+  const guint n = 400;
+
+  /* 102 is answered from a reader thread: the first keeps the session busy
+   * while the rest queue */
+  g_assert_cmpint (raw_flood (fx, conn, 102, "\"{}\"", n,
+                              "select count(*) from connections where status = 'closed'"),
+                   ==, 1008);
   alger_test_server_stop (fx->server);
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from conversation_messages "
                                                   "where direction = 'incoming'"),
@@ -738,29 +751,13 @@ test_refused_frames_recorded (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GSocketConnection) conn =
     alger_test_raw_open_query (fx->server, 0, "username=admin&password=wrong");
-  g_autoptr(GByteArray) batch = g_byte_array_new ();
   const guint n = 5;
-  gint64 deadline;
 
   /* sent at once, behind the upgrade: they arrive while the password is
    * hashed, and the ones after the close frame until the server drops us */
-  for (guint i = 1; i <= n; i++) {
-    g_autofree char *text =
-      g_strdup_printf ("{\"id\":%u,\"requestId\":%u,\"type\":101,"
-                       "\"content\":\"{\\\"userId\\\":\\\"admin\\\"}\"}", i, i);
-
-    alger_test_raw_append_frame (batch, 0x1, (const guint8 *) text, strlen (text), strlen (text));
-  }
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-                                            batch->data, batch->len, NULL, NULL, NULL));
-  g_assert_cmpint (alger_test_raw_read_close (conn), ==, 4401);
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (alger_test_db_int (fx->server, "select count(*) from connections where "
-                                        "disconnected_at is not null") == 0 &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (20000);
+  g_assert_cmpint (raw_flood (fx, conn, 101, "\"{\\\"userId\\\":\\\"admin\\\"}\"", n,
+                              "select count(*) from connections where disconnected_at is not null"),
+                   ==, 4401);
   alger_test_server_stop (fx->server);
   /* the connection stays refused, with its end; one conversation, no user */
   g_assert_cmpint (alger_test_db_int (fx->server, "select count(*) from connections where "

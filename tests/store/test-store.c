@@ -273,6 +273,17 @@ row_order (const char *table)
   return strcmp (table, "executions") == 0 ? "id" : "rowid";
 }
 
+/* the columns of @table as name:type, in order */
+static void
+assert_columns (const char *path, const char *table, const char *want)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('%s')", table);
+  g_autofree char *cols = sql_text (path, sql);
+
+  g_assert_cmpstr (cols, ==, want);
+}
+
 static void
 test_migrate_empty (Fixture *fx, gconstpointer data)
 {
@@ -306,14 +317,10 @@ test_migrate_empty (Fixture *fx, gconstpointer data)
   g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                       "AND tbl_name = 'executions'"),
                    ==, 3);
-  {
-    g_autofree char *cols = sql_text (
-        fx->path, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('executions')");
-    g_assert_cmpstr (cols, ==,
-                     "id:TEXT,pipeline_id:TEXT,source:TEXT,graph:TEXT,params:TEXT,status:TEXT,"
-                     "requested_by:TEXT,output_file:TEXT,output_content:TEXT,started_at:TEXT,"
-                     "completed_at:TEXT");
-  }
+  assert_columns (fx->path, "executions",
+                  "id:TEXT,pipeline_id:TEXT,source:TEXT,graph:TEXT,params:TEXT,status:TEXT,"
+                  "requested_by:TEXT,output_file:TEXT,output_content:TEXT,started_at:TEXT,"
+                  "completed_at:TEXT");
   /* the foreign keys followed the rename */
   g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM pragma_foreign_key_list('execution_events') "
                                       "WHERE \"table\" = 'execution_runs'"),
@@ -340,14 +347,10 @@ test_migrate_empty (Fixture *fx, gconstpointer data)
                          "'password_hash'"),
       ==, 1);
   /* the original's columns, in the original's order */
-  {
-    g_autofree char *cols = sql_text (
-        fx->path, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('conversation_messages')");
-    g_assert_cmpstr (cols, ==,
-                     "id:INTEGER,conversation_id:TEXT,direction:TEXT,message_id:INTEGER,"
-                     "request_id:INTEGER,type_code:INTEGER,status_code:INTEGER,payload:TEXT,"
-                     "error:TEXT,recorded_at:TEXT");
-  }
+  assert_columns (fx->path, "conversation_messages",
+                  "id:INTEGER,conversation_id:TEXT,direction:TEXT,message_id:INTEGER,"
+                  "request_id:INTEGER,type_code:INTEGER,status_code:INTEGER,payload:TEXT,"
+                  "error:TEXT,recorded_at:TEXT");
   {
     g_autofree char *cols = sql_text (
         fx->path, "SELECT group_concat(name, ',') FROM pragma_table_info('users')");
