@@ -20,6 +20,7 @@
 #include "alger-error.h"
 #include "alger-graph.h"
 #include "alger-json-text.h"
+#include "alger-mailbox.h"
 #include "alger-redact.h"
 #include "alger-runner.h"
 
@@ -30,6 +31,7 @@ struct _AlgerExecutions {
   AlgerStore *store;
   GThreadPool *pool;
   GMainContext *context;
+  AlgerMailbox *mailbox; /* workers' reports to the main context */
   GHashTable *running; /* id -> RunState */
 
   gboolean maintenance_mode;
@@ -84,7 +86,7 @@ typedef struct {
   char *username;       /* who runs it: the owner when the graph names none */
   char *pipeline_owner; /* {id,label}, found by the worker (the graph is large) */
   char *executed_by;    /* a copy of the RunState's */
-  GMainContext *context;
+  AlgerMailbox *mailbox; /* the owner's: outlives the job (dispose waits) */
 } Job;
 
 /* one node's report, made on the worker as the texts the main loop records
@@ -133,7 +135,6 @@ job_free (Job *job)
   g_free (job->username);
   g_free (job->pipeline_owner);
   g_free (job->executed_by);
-  g_clear_pointer (&job->context, g_main_context_unref);
   g_free (job);
 }
 
@@ -192,7 +193,7 @@ record_event (AlgerExecutions *self, const char *execution_id, const char *type,
                                    NULL);
 }
 
-static gboolean
+static void
 deliver_node (gpointer data)
 {
   NodeMsg *msg = data;
@@ -200,7 +201,7 @@ deliver_node (gpointer data)
   RunState *state = g_hash_table_lookup (self->running, msg->execution_id);
 
   if (state == NULL)
-    return G_SOURCE_REMOVE;
+    return;
   for (guint i = 0; i < msg->tracked->len; i++)
     record_event (self, msg->execution_id, "tracked-output", msg->description,
                   g_ptr_array_index (msg->tracked, i));
@@ -217,10 +218,9 @@ deliver_node (gpointer data)
     alger_store_record_error (self->store, &rec, NULL, NULL);
   }
   alger_execution_emit_node (state->execution, msg->content, msg->error != NULL);
-  return G_SOURCE_REMOVE;
-}
+  }
 
-static gboolean
+static void
 deliver_end (gpointer data)
 {
   EndMsg *msg = data;
@@ -235,7 +235,7 @@ deliver_end (gpointer data)
   const char *pipeline_id;
 
   if (state == NULL)
-    return G_SOURCE_REMOVE;
+    return;
   if (alger_execution_is_stop_requested (state->execution) ||
       g_error_matches (msg->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     status = ALGER_EXECUTION_STOPPED;
@@ -327,8 +327,7 @@ deliver_end (gpointer data)
     run_state_free (state);
   }
   notify_active (self);
-  return G_SOURCE_REMOVE;
-}
+  }
 
 /* ---------------- worker side ---------------- */
 
@@ -425,8 +424,8 @@ worker_node_cb (const AlgerNodeReport *report, gpointer user_data)
   for (guint i = 0; report->artifacts != NULL && i < report->artifacts->len; i++)
     g_ptr_array_add (msg->tracked,
                      tracked_payload (job, report, kind, g_ptr_array_index (report->artifacts, i)));
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_node, msg,
-                              (GDestroyNotify) node_msg_free);
+  alger_mailbox_post (job->mailbox, (AlgerMailboxFunc) deliver_node, msg,
+                      (GDestroyNotify) node_msg_free);
 }
 
 static char *
@@ -498,8 +497,8 @@ worker_run (gpointer data, gpointer pool_data)
     msg->summary_text = alger_json_to_string (msg->summary);
   msg->duration_ms = (double) (g_get_monotonic_time () - start) / 1000.0;
   msg->output_file = write_output_file (job, msg->summary, msg->error);
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, (GSourceFunc) deliver_end, msg,
-                              (GDestroyNotify) end_msg_free);
+  alger_mailbox_post (job->mailbox, (AlgerMailboxFunc) deliver_end, msg,
+                      (GDestroyNotify) end_msg_free);
   job_free (job);
 }
 
@@ -715,7 +714,7 @@ alger_executions_start (AlgerExecutions *self, AlgerSession *session, gint64 req
   job->delay_max_ms = self->config->node_delay_max_ms;
   job->username = g_strdup (alger_session_get_username (session));
   job->executed_by = g_strdup (state->executed_by);
-  job->context = g_main_context_ref (self->context);
+  job->mailbox = self->mailbox;
   g_thread_pool_push (self->pool, job, NULL);
 
   /* the store redacts the embedded password (off the main loop); the text as
@@ -920,6 +919,7 @@ alger_executions_dispose (GObject *object)
     while (g_main_context_iteration (self->context, FALSE))
       ;
   }
+  g_clear_pointer (&self->mailbox, alger_mailbox_close);
   G_OBJECT_CLASS (alger_executions_parent_class)->dispose (object);
 }
 
@@ -991,6 +991,7 @@ alger_executions_new (const AlgerConfig *config, AlgerStore *store, GError **err
   self->config = config;
   self->store = g_object_ref (store);
   self->context = g_main_context_ref_thread_default ();
+  self->mailbox = alger_mailbox_new (self->context, G_PRIORITY_DEFAULT, "[alger] run reports");
   self->max_concurrent = MAX (1, config->max_concurrent);
   self->pool = g_thread_pool_new (worker_run, NULL, (gint) workers, FALSE, error);
   if (self->pool == NULL)

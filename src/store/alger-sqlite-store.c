@@ -47,6 +47,7 @@
 
 #include "alger-error.h"
 #include "alger-frame.h"
+#include "alger-mailbox.h"
 #include "alger-redact.h"
 #include "alger-sqlite-util.h"
 #include "alger-store-schema.h"
@@ -195,6 +196,7 @@ struct _AlgerSqliteStore {
   char *path;
   AlgerPayloadPolicy policy;
   GMainContext *main_ctx; /* where done callbacks run */
+  AlgerMailbox *mailbox;  /* the writer's way there */
   GThread *main_thread;   /* the thread that made the store: it corks its ops */
   GPtrArray *corked;      /* main thread only: ops of this iteration, not yet queued */
   GSource *cork_source;   /* hands them over when the iteration ends */
@@ -693,7 +695,7 @@ op_free (gpointer data)
   g_free (op);
 }
 
-static gboolean
+static void
 deliver_cb (gpointer data)
 {
   GPtrArray *ops = data;
@@ -703,16 +705,14 @@ deliver_cb (gpointer data)
 
     op->done (op->error == NULL, op->error, op->user_data);
   }
-  return G_SOURCE_REMOVE;
 }
 
 /* hand the done callbacks of ops (in order) to the main context, with one
- * idle source; takes ownership of the ops */
+ * letter; takes ownership of the ops */
 static void
-deliver (GMainContext *ctx, Op **ops, guint n)
+deliver (AlgerMailbox *mailbox, Op **ops, guint n)
 {
   GPtrArray *with_done = NULL;
-  GSource *source;
 
   for (guint i = 0; i < n; i++) {
     if (ops[i]->done == NULL) {
@@ -723,17 +723,8 @@ deliver (GMainContext *ctx, Op **ops, guint n)
       with_done = g_ptr_array_new_full (n - i, op_free);
     g_ptr_array_add (with_done, ops[i]);
   }
-  if (with_done == NULL)
-    return;
-
-  /* an idle source, never g_main_context_invoke(): that would run the
-   * callbacks right here if no thread owned the context at this moment */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, deliver_cb, with_done, (GDestroyNotify) g_ptr_array_unref);
-  g_source_set_static_name (source, "[alger-store] done callbacks");
-  g_source_attach (source, ctx);
-  g_source_unref (source);
+  if (with_done != NULL)
+    alger_mailbox_post (mailbox, deliver_cb, with_done, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void op_scrub (AlgerSqliteStore *self, Op *op);
@@ -853,7 +844,7 @@ writer_thread (gpointer data)
     self->n_transactions = self->w_transactions;
     self->n_failed = self->w_failed;
     g_mutex_unlock (&self->lock);
-    deliver (self->main_ctx, (Op **) self->batch->pdata, n_out);
+    deliver (self->mailbox, (Op **) self->batch->pdata, n_out);
     g_ptr_array_set_size (self->batch, 0);
 
     g_mutex_lock (&self->lock);
@@ -2000,6 +1991,8 @@ alger_sqlite_store_dispose (GObject *object)
   g_mutex_unlock (&self->lock);
   if (writer != NULL)
     g_thread_join (writer);
+  /* what the writer delivered still runs on the main context */
+  g_clear_pointer (&self->mailbox, alger_mailbox_close);
   stop_checkpointer (self);
 
   g_mutex_lock (&self->readers_lock);
@@ -2087,6 +2080,7 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   self->batch = g_ptr_array_sized_new (256);
   self->readers = g_ptr_array_new ();
   self->main_ctx = g_main_context_ref_thread_default ();
+  self->mailbox = alger_mailbox_new (self->main_ctx, G_PRIORITY_DEFAULT, "[alger-store] done callbacks");
   self->main_thread = g_thread_self ();
 }
 
