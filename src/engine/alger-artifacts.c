@@ -20,6 +20,7 @@
 
 #include "alger-describe.h"
 #include "alger-error.h"
+#include "alger-pyjson.h"
 #include "alger-zlib-runs.h"
 
 #define SAFE_NAME_MAX 200
@@ -557,93 +558,6 @@ text_func (OutFile *fp, gpointer data, GError **error)
 }
 
 /* nested lists for a C-order array, one dimension per level */
-static JsonNode *
-array_to_json_lists (AlgerValue *array, guint dim, gsize *pos)
-{
-  const gsize *dims = alger_value_array_get_shape (array);
-  gconstpointer data = alger_value_array_peek_data (array);
-  gboolean is_f32 = alger_value_array_get_dtype (array) == ALGER_DTYPE_FLOAT32;
-  JsonArray *arr = json_array_new ();
-  JsonNode *node = NULL;
-
-  for (gsize i = 0; i < dims[dim]; i++) {
-    if (dim + 1 < alger_value_array_get_ndim (array)) {
-      json_array_add_element (arr, array_to_json_lists (array, dim + 1, pos));
-    } else if (is_f32) {
-      double v = ((const float *) data)[(*pos)++];
-      if (isfinite (v))
-        json_array_add_double_element (arr, v);
-      else
-        json_array_add_null_element (arr);
-    } else {
-      json_array_add_int_element (arr, ((const guint8 *) data)[(*pos)++]);
-    }
-  }
-  node = json_node_init_array (json_node_alloc (), arr);
-  json_array_unref (arr);
-  return node;
-}
-
-static JsonNode *
-value_to_json (AlgerValue *value, const char *skip_key)
-{
-  switch (alger_value_get_kind (value)) {
-  case ALGER_VALUE_NONE:
-    return json_node_new (JSON_NODE_NULL);
-  case ALGER_VALUE_BOOL:
-    return json_node_init_boolean (json_node_alloc (), alger_value_get_bool (value));
-  case ALGER_VALUE_INT:
-    return json_node_init_int (json_node_alloc (), alger_value_get_int (value));
-  case ALGER_VALUE_FLOAT:
-    if (!isfinite (alger_value_get_float (value)))
-      return json_node_new (JSON_NODE_NULL);
-    return json_node_init_double (json_node_alloc (), alger_value_get_float (value));
-  case ALGER_VALUE_STRING:
-    return json_node_init_string (json_node_alloc (), alger_value_get_string (value));
-  case ALGER_VALUE_ARRAY: {
-    gsize pos = 0;
-    JsonObject *obj = NULL;
-    JsonNode *node = NULL;
-
-    if (alger_value_array_get_n_elements (value) <= JSON_ARRAY_MAX_ELEMENTS &&
-        alger_value_array_get_ndim (value) > 0)
-      return array_to_json_lists (value, 0, &pos);
-    obj = json_object_new ();
-    json_object_set_member (obj, "__ndarray__", alger_describe_summary (value));
-    node = json_node_init_object (json_node_alloc (), obj);
-    json_object_unref (obj);
-    return node;
-  }
-  case ALGER_VALUE_DICT: {
-    JsonObject *obj = json_object_new ();
-    JsonNode *node = NULL;
-
-    for (guint i = 0; i < alger_value_dict_get_size (value); i++) {
-      const char *key = alger_value_dict_get_key (value, i);
-      if (skip_key != NULL && g_strcmp0 (key, skip_key) == 0)
-        continue;
-      json_object_set_member (obj, key, value_to_json (alger_value_dict_get_value (value, i),
-                                                       NULL));
-    }
-    node = json_node_init_object (json_node_alloc (), obj);
-    json_object_unref (obj);
-    return node;
-  }
-  case ALGER_VALUE_LIST: {
-    JsonArray *arr = json_array_new ();
-    JsonNode *node = NULL;
-
-    for (guint i = 0; i < alger_value_list_get_length (value); i++)
-      json_array_add_element (arr, value_to_json (alger_value_list_get (value, i), NULL));
-    node = json_node_init_array (json_node_alloc (), arr);
-    json_array_unref (arr);
-    return node;
-  }
-  default:
-    return json_node_new (JSON_NODE_NULL);
-  }
-}
-
 /* Python's str() of a scalar */
 static char *
 scalar_to_text (AlgerValue *value)
@@ -821,13 +735,132 @@ append_py_json (GString *out, JsonNode *node, guint depth)
   }
 }
 
+static void
+append_py_float (GString *out, double d)
+{
+  if (isfinite (d))
+    alger_py_float_repr_append (out, d);
+  else
+    g_string_append (out, "null");
+}
+
+/* a C-order array as nested lists, one dimension per level */
+static void
+append_py_array_lists (GString *out, AlgerValue *array, guint dim, gsize *pos, guint depth)
+{
+  const gsize *dims = alger_value_array_get_shape (array);
+  gconstpointer data = alger_value_array_peek_data (array);
+  gboolean is_f32 = alger_value_array_get_dtype (array) == ALGER_DTYPE_FLOAT32;
+  gboolean inner = dim + 1 < alger_value_array_get_ndim (array);
+
+  if (dims[dim] == 0) {
+    g_string_append (out, "[]");
+    return;
+  }
+  for (gsize i = 0; i < dims[dim]; i++) {
+    g_string_append (out, i == 0 ? "[" : ",");
+    append_indent (out, depth + 1);
+    if (inner)
+      append_py_array_lists (out, array, dim + 1, pos, depth + 1);
+    else if (is_f32)
+      append_py_float (out, ((const float *) data)[(*pos)++]);
+    else
+      g_string_append_printf (out, "%u", ((const guint8 *) data)[(*pos)++]);
+  }
+  append_indent (out, depth);
+  g_string_append_c (out, ']');
+}
+
+/* json.dumps (indent=2) of a value straight from it, no JsonNode tree:
+ * non-finite floats as null, arrays of up to JSON_ARRAY_MAX_ELEMENTS as
+ * nested lists, larger ones as their summary; @skip_key left out of a
+ * dict (the image written beside it) */
+static void
+append_py_value (GString *out, AlgerValue *value, const char *skip_key, guint depth)
+{
+  switch (alger_value_get_kind (value)) {
+  case ALGER_VALUE_BOOL:
+    g_string_append (out, alger_value_get_bool (value) ? "true" : "false");
+    break;
+  case ALGER_VALUE_INT:
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, alger_value_get_int (value));
+    break;
+  case ALGER_VALUE_FLOAT:
+    append_py_float (out, alger_value_get_float (value));
+    break;
+  case ALGER_VALUE_STRING:
+    append_py_string (out, alger_value_get_string (value));
+    break;
+  case ALGER_VALUE_ARRAY:
+    if (alger_value_array_get_n_elements (value) <= JSON_ARRAY_MAX_ELEMENTS &&
+        alger_value_array_get_ndim (value) > 0) {
+      gsize pos = 0;
+
+      append_py_array_lists (out, value, 0, &pos, depth);
+    } else {
+      g_autoptr(JsonNode) summary = alger_describe_summary (value);
+
+      g_string_append (out, "{");
+      append_indent (out, depth + 1);
+      append_py_string (out, "__ndarray__");
+      g_string_append (out, ": ");
+      append_py_json (out, summary, depth + 1);
+      append_indent (out, depth);
+      g_string_append_c (out, '}');
+    }
+    break;
+  case ALGER_VALUE_DICT: {
+    gboolean first = TRUE;
+
+    for (guint i = 0; i < alger_value_dict_get_size (value); i++) {
+      const char *key = alger_value_dict_get_key (value, i);
+
+      if (skip_key != NULL && strcmp (key, skip_key) == 0)
+        continue;
+      g_string_append (out, first ? "{" : ",");
+      append_indent (out, depth + 1);
+      append_py_string (out, key);
+      g_string_append (out, ": ");
+      append_py_value (out, alger_value_dict_get_value (value, i), NULL, depth + 1);
+      first = FALSE;
+    }
+    if (first) {
+      g_string_append (out, "{}");
+    } else {
+      append_indent (out, depth);
+      g_string_append_c (out, '}');
+    }
+    break;
+  }
+  case ALGER_VALUE_LIST: {
+    guint len = alger_value_list_get_length (value);
+
+    if (len == 0) {
+      g_string_append (out, "[]");
+      break;
+    }
+    for (guint i = 0; i < len; i++) {
+      g_string_append (out, i == 0 ? "[" : ",");
+      append_indent (out, depth + 1);
+      append_py_value (out, alger_value_list_get (value, i), NULL, depth + 1);
+    }
+    append_indent (out, depth);
+    g_string_append_c (out, ']');
+    break;
+  }
+  case ALGER_VALUE_NONE:
+  default:
+    g_string_append (out, "null");
+    break;
+  }
+}
+
 static JsonObject *
 write_json (Target *t, AlgerValue *value, const char *skip_key, GError **error)
 {
-  g_autoptr(JsonNode) root = value_to_json (value, skip_key);
-  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GString) text = g_string_sized_new (1024);
 
-  append_py_json (text, root, 0);
+  append_py_value (text, value, skip_key, 0);
   return write_one (t, "json", text_func, text->str, error);
 }
 

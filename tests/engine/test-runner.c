@@ -831,6 +831,111 @@ test_dict_with_image (void)
   rm_rf (outputs);
 }
 
+/* the tracked .json text, byte for byte: json.dumps(value, indent=2) as
+ * the original wrote it (", "/": " separators, ensure_ascii, shortest
+ * round-trip floats, non-finite floats as null, small arrays as nested
+ * lists, large ones as their summary, the image member left out) */
+static void
+test_json_text (void)
+{
+  g_autofree char *outputs = g_dir_make_tmp ("alger-json-XXXXXX", NULL);
+  gsize shape2[] = { 2, 2 };
+  gsize shape_u8[] = { 3 };
+  gsize shape_big[] = { 65537 };
+  gsize shape_img[] = { 3, 4, 5 };
+  g_autoptr(AlgerValue) v = alger_value_new_dict ();
+  g_autoptr(AlgerValue) nested = alger_value_new_dict ();
+  g_autoptr(AlgerValue) list = alger_value_new_list ();
+  AlgerValue *f2 = alger_value_new_array (ALGER_DTYPE_FLOAT32, 2, shape2);
+  AlgerValue *u8 = alger_value_new_array (ALGER_DTYPE_UINT8, 1, shape_u8);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) arts = NULL;
+  g_autofree char *meta = NULL;
+  g_autofree char *text = NULL;
+  float *fd = alger_value_array_get_data (f2);
+  guint8 *ud = alger_value_array_get_data (u8);
+
+  fd[0] = 0.1f;
+  fd[1] = NAN;
+  fd[2] = -2.5f;
+  fd[3] = 1e-7f;
+  ud[0] = 0;
+  ud[1] = 7;
+  ud[2] = 255;
+  alger_value_dict_set (v, "s", alger_value_new_string ("q\"b\\n\n\t\x01\xc3\xa9\xf0\x9f\x98\x80", FALSE));
+  alger_value_dict_set (v, "i", alger_value_new_int (-42));
+  alger_value_dict_set (v, "f", alger_value_new_float (0.1));
+  alger_value_dict_set (v, "tiny", alger_value_new_float (1e-7));
+  alger_value_dict_set (v, "big", alger_value_new_float (1e22));
+  alger_value_dict_set (v, "nan", alger_value_new_float (NAN));
+  alger_value_dict_set (v, "t", alger_value_new_bool (TRUE));
+  alger_value_dict_set (v, "n", alger_value_new_none ());
+  alger_value_dict_set (v, "empty", alger_value_new_dict ());
+  alger_value_dict_set (v, "nolist", alger_value_new_list ());
+  alger_value_list_append (list, alger_value_new_int (1));
+  alger_value_list_append (list, alger_value_new_string ("two", FALSE));
+  alger_value_list_append (list, alger_value_new_list ());
+  alger_value_dict_set (v, "list", alger_value_ref (list));
+  alger_value_dict_set (nested, "f2", f2);
+  alger_value_dict_set (nested, "u8", u8);
+  alger_value_dict_set (nested, "huge", float_array (1, shape_big, fill_half));
+  alger_value_dict_set (v, "arrays", g_steal_pointer (&nested));
+  alger_value_dict_set (v, "_image", float_array (3, shape_img, fill_ramp));
+
+  arts = write_value (outputs, "j", v, &error);
+  g_assert_no_error (error);
+  meta = artifact_path (outputs, arts, "metadata");
+  g_assert_true (g_file_get_contents (meta, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==,
+                   "{\n"
+                   "  \"s\": \"q\\\"b\\\\n\\n\\t\\u0001\\u00e9\\ud83d\\ude00\",\n"
+                   "  \"i\": -42,\n"
+                   "  \"f\": 0.1,\n"
+                   "  \"tiny\": 1e-07,\n"
+                   "  \"big\": 1e+22,\n"
+                   "  \"nan\": null,\n"
+                   "  \"t\": true,\n"
+                   "  \"n\": null,\n"
+                   "  \"empty\": {},\n"
+                   "  \"nolist\": [],\n"
+                   "  \"list\": [\n"
+                   "    1,\n"
+                   "    \"two\",\n"
+                   "    []\n"
+                   "  ],\n"
+                   "  \"arrays\": {\n"
+                   "    \"f2\": [\n"
+                   "      [\n"
+                   "        0.10000000149011612,\n"
+                   "        null\n"
+                   "      ],\n"
+                   "      [\n"
+                   "        -2.5,\n"
+                   "        1.0000000116860974e-07\n"
+                   "      ]\n"
+                   "    ],\n"
+                   "    \"u8\": [\n"
+                   "      0,\n"
+                   "      7,\n"
+                   "      255\n"
+                   "    ],\n"
+                   "    \"huge\": {\n"
+                   "      \"__ndarray__\": {\n"
+                   "        \"type\": \"ndarray\",\n"
+                   "        \"shape\": [\n"
+                   "          65537\n"
+                   "        ],\n"
+                   "        \"dtype\": \"float32\",\n"
+                   "        \"min\": 0.0,\n"
+                   "        \"max\": 32768.0,\n"
+                   "        \"mean\": 16384.0\n"
+                   "      }\n"
+                   "    }\n"
+                   "  }\n"
+                   "}");
+  rm_rf (outputs);
+}
+
 static void
 test_scalars (void)
 {
@@ -1064,6 +1169,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/artifacts/png-wide-rows", test_png_wide_rows);
   g_test_add_func ("/alger/artifacts/png-chart", test_png_chart);
   g_test_add_func ("/alger/artifacts/dict-with-image", test_dict_with_image);
+  g_test_add_func ("/alger/artifacts/json-text", test_json_text);
   g_test_add_func ("/alger/artifacts/scalars", test_scalars);
   g_test_add_func ("/alger/artifacts/folder", test_folder);
   g_test_add_func ("/alger/describe/format-float", test_format_float);
