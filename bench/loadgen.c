@@ -60,6 +60,7 @@ static struct {
   double warmup;
   double hold;
   double timeout;
+  int windows;
   int verbose;
 } opt = {
   .mode = MODE_RTT,
@@ -273,6 +274,9 @@ static int running = 1;
 static int ready_printed;
 static uint64_t t_begin, t_measure, t_end_measure;
 static uint64_t count_ok;           /* round trips or upgrades in the window */
+#define MAX_WINDOWS 32
+static uint64_t window_marks[MAX_WINDOWS]; /* count_ok at the end of each --windows part */
+static int n_window_marks;
 static uint64_t err_window, err_total;
 static uint64_t n_refused, n_reset, n_proto, n_http, n_closed_by_server, n_error_replies;
 static int n_ready, n_dropped, n_backoff;
@@ -1054,6 +1058,8 @@ usage (FILE *f)
     "      --hold SECS       idle: how long to hold after READY (0 = until signal)\n"
     "      --timeout SECS    idle: give up waiting for all upgrades (default 60)\n"
     "      --content-file F  run: the 104 request content (a JSON object) to send\n"
+    "      --windows N       also report the rate in each of N equal parts of the\n"
+    "                        measurement (windows=r1/r2/...; at most 32)\n"
     "  -v, --verbose         diagnostics on stderr\n"
     "Prints one line: RESULT mode=... key=value ...\n");
 }
@@ -1119,6 +1125,7 @@ parse_args (int argc, char **argv)
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "content-file", required_argument, NULL, OPT_CONTENT },
     { "verbose", no_argument, NULL, 'v' },
+    { "windows", required_argument, NULL, 'W' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -1154,6 +1161,7 @@ parse_args (int argc, char **argv)
         case OPT_HOLD: opt.hold = atof (optarg); break;
         case OPT_TIMEOUT: opt.timeout = atof (optarg); break;
         case 'v': opt.verbose = 1; break;
+        case 'W': opt.windows = atoi (optarg); break;
         case 'h': usage (stdout); exit (0);
         default: usage (stderr); exit (2);
         }
@@ -1170,6 +1178,8 @@ parse_args (int argc, char **argv)
         die ("run mode needs --content-file");
       load_run_content ();
     }
+  if (opt.windows < 0 || opt.windows > MAX_WINDOWS)
+    die ("--windows: 0 to %d", MAX_WINDOWS);
   if (opt.duration <= 0 || opt.warmup < 0)
     die ("bad --duration/--warmup");
   if (opt.path[0] != '/')
@@ -1286,12 +1296,19 @@ main (int argc, char **argv)
             }
           else if (measuring && t >= measure_end)
             {
+              while (n_window_marks < opt.windows)
+                window_marks[n_window_marks++] = count_ok;
               t_end_measure = t;
               cpu_end = cpu_seconds ();
               measuring = 0;
               running = 0;
               break;
             }
+          /* the --windows parts that ended (the wait below is at most 100 ms) */
+          while (measuring && n_window_marks < opt.windows - 1 &&
+                 t >= t_measure + (uint64_t) ((n_window_marks + 1) * opt.duration * 1e9 /
+                                              opt.windows))
+            window_marks[n_window_marks++] = count_ok;
         }
       else
         {
@@ -1371,6 +1388,20 @@ main (int argc, char **argv)
   double rate = (double) count_ok / secs;
   double cpu_pct = 100.0 * (cpu_end - cpu_start) / secs;
 
+  if (opt.windows > 0)
+    {
+      /* a line of its own before RESULT, which stays the last line */
+      uint64_t prev = 0;
+      while (n_window_marks < opt.windows)
+        window_marks[n_window_marks++] = count_ok;
+      printf ("WINDOWS windows=");
+      for (int i = 0; i < opt.windows; i++)
+        {
+          printf ("%s%.1f", i > 0 ? "/" : "", (double) (window_marks[i] - prev) / (secs / opt.windows));
+          prev = window_marks[i];
+        }
+      printf ("\n");
+    }
   printf ("RESULT mode=%s conns=%d %s=%.1f p50_us=%.0f p99_us=%.0f p999_us=%.0f"
           " errors=%llu errors_total=%llu refused=%llu reset=%llu http=%llu proto=%llu"
           " server_close=%llu error_replies=%llu count=%llu secs=%.2f cpu_pct=%.1f last_close=%d\n",

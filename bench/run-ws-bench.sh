@@ -13,6 +13,7 @@
 #   DURATION [10] WARMUP [2]      seconds per measurement
 #   CONNS [32]                    connections for rtt and handshake
 #   IDLE_CONNS [1000]             connections for the idle test
+#   RUN_WINDOWS [5]               runs: also report the rate in N equal parts
 #   QUERY [username=admin&password=admin]
 #   ALGERD_ARGS                   replace the algerd command line entirely;
 #                                 @PORT@ and @STATE@ are substituted
@@ -25,6 +26,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNS=${CONNS:-32}
 IDLE_CONNS=${IDLE_CONNS:-1000}
+RUN_WINDOWS=${RUN_WINDOWS:-5}
 QUERY=${QUERY:-username=admin&password=admin}
 LOADGEN_ARGS=${LOADGEN_ARGS:-}
 
@@ -283,8 +285,11 @@ if [ -x "$ALGERD" ]; then
   PIDS+=("$RPID")
   if wait_port "$RPID" "$RPORT" 20; then
     thread_ticks "$RPID" >"$TMP/runs.t0"
-    line=$("$LOADGEN" --mode run --port "$RPORT" --conns "$CORES" --duration "$DURATION" \
-      --warmup "$WARMUP" --content-file "$HERE/sample-104.json" $LOADGEN_ARGS 2>/dev/null | tail -n 1)
+    "$LOADGEN" --mode run --port "$RPORT" --conns "$CORES" --duration "$DURATION" \
+      --warmup "$WARMUP" --windows "$RUN_WINDOWS" --content-file "$HERE/sample-104.json" \
+      $LOADGEN_ARGS >"$TMP/runs.lg" 2>/dev/null
+    line=$(tail -n 1 "$TMP/runs.lg")
+    R[runs.windows]=$(sed -n 's/^WINDOWS windows=//p' "$TMP/runs.lg")
     thread_ticks "$RPID" >"$TMP/runs.t1"
     R[runs.threads]=$(thread_share "$TMP/runs.t0" "$TMP/runs.t1" \
       "$(awk -v r="$(field "$line" runs_per_s)" -v d="$DURATION" -v w="$WARMUP" \
@@ -343,6 +348,7 @@ printf '%-22s %12s %12s %10s  %-16s %s\n' "runs/s (104 sample)" "" "$(v runs.rat
   "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { printf "%.1f×", r / 16 }')" ">= 50× original" \
   "$(verdict "$(awk -v r="${R[runs.rate]:-0}" 'BEGIN { print r / 16 }')" '>=' 50)"
 printf '%-22s %12s %12s\n' "run p50/p99 µs" "" "$(v runs.p50)/$(v runs.p99)"
+echo "runs/s in each fifth of the measurement: ${R[runs.windows]:-?}"
 echo "CPU ms per run by thread (warm-up included): ${R[runs.threads]:-?}"
 echo "(runs/s ratio is against the original's 16 runs/s measured on this machine kind, not in this run)"
 [ "$HAVE_ALGERD" = 1 ] || echo "(algerd columns empty: $ALGERD not built or did not start)"
