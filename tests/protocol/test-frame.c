@@ -1127,6 +1127,67 @@ test_append_string_reference (void)
   }
 }
 
+/* strings with escapes decode to what was encoded, wherever the escapes
+ * fall against the reader's sixteen-byte steps; a cut anywhere fails */
+static void
+test_decode_escapes (void)
+{
+  static const struct {
+    const char *raw;
+    const char *const enc[3];
+  } pieces[] = {
+    { "a", { "a", "\\u0061", "a" } },
+    { "abcdefghijklmnopq", { "abcdefghijklmnopq", "abcdefghijklmnopq", "abcdefghijklmnopq" } },
+    { "\"", { "\\\"", "\\u0022", "\\\"" } },
+    { "\\", { "\\\\", "\\u005c", "\\\\" } },
+    { "/", { "/", "\\/", "/" } },
+    { "\n", { "\\n", "\\u000a", "\\n" } },
+    { "\t", { "\\t", "\\u0009", "\\t" } },
+    { "\b", { "\\b", "\\u0008", "\\b" } },
+    { "\f", { "\\f", "\\u000C", "\\f" } },
+    { "\r", { "\\r", "\\u000d", "\\r" } },
+    { "\x01", { "\\u0001", "\\u0001", "\\u0001" } },
+    { "\xc3\xa9", { "\xc3\xa9", "\\u00e9", "\xc3\xa9" } },
+    { "\xf0\x9f\x98\x80", { "\xf0\x9f\x98\x80", "\\ud83d\\ude00", "\xf0\x9f\x98\x80" } },
+  };
+  guint iterations = g_test_slow () ? 100000 : 10000;
+
+  for (guint i = 0; i < iterations; i++) {
+    g_autoptr(GString) raw = g_string_new (NULL);
+    g_autoptr(GString) text = g_string_new ("[");
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) error = NULL;
+    guint n = (guint) g_test_rand_int_range (0, 40);
+    guint pad = (guint) g_test_rand_int_range (0, 16);
+    gsize cut;
+
+    for (guint k = 0; k < pad; k++)
+      g_string_append_c (text, ' ');
+    g_string_append_c (text, '"');
+    for (guint k = 0; k < n; k++) {
+      guint which = (guint) g_test_rand_int_range (0, G_N_ELEMENTS (pieces));
+
+      g_string_append (raw, pieces[which].raw);
+      g_string_append (text, pieces[which].enc[g_test_rand_int_range (0, 3)]);
+    }
+    g_string_append (text, "\", 1]");
+
+    node = alger_json_parse (text->str, text->len, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_array_get_string_element (json_node_get_array (node), 0), ==, raw->str);
+    g_assert_true (alger_json_check_utf8 (text->str, text->len, NULL, NULL));
+
+    /* cut inside the string (before its closing quote): always an error */
+    cut = (gsize) g_test_rand_int_range ((gint) pad + 1, (gint) text->len - 4);
+    g_clear_pointer (&node, json_node_unref);
+    g_clear_error (&error);
+    node = alger_json_parse (text->str, cut, NULL, &error);
+    g_assert_null (node);
+    g_assert_nonnull (error);
+    g_assert_false (alger_json_check_utf8 (text->str, cut, NULL, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1155,6 +1216,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/parse/matches-tree-reader", test_parse_matches_tree);
   g_test_add_func ("/alger/frame/content-string", test_content_string);
   g_test_add_func ("/alger/frame/json/append-string-reference", test_append_string_reference);
+  g_test_add_func ("/alger/frame/json/decode-escapes", test_decode_escapes);
 
   return g_test_run ();
 }
