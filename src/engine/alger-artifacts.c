@@ -698,6 +698,36 @@ append_indent (GString *out, guint depth)
     g_string_append (out, "  ");
 }
 
+/* before a member of an object at @depth: "{" or ",", a new line, the key */
+static void
+append_py_key (GString *out, gboolean first, const char *key, guint depth)
+{
+  g_string_append (out, first ? "{" : ",");
+  append_indent (out, depth + 1);
+  append_py_string (out, key);
+  g_string_append (out, ": ");
+}
+
+/* before an element of a list at @depth */
+static void
+append_py_item (GString *out, gboolean first, guint depth)
+{
+  g_string_append (out, first ? "[" : ",");
+  append_indent (out, depth + 1);
+}
+
+/* after the members or elements: "{}" / "[]" when there were none */
+static void
+append_py_close (GString *out, gboolean empty, char close, guint depth)
+{
+  if (empty) {
+    g_string_append_c (out, close == '}' ? '{' : '[');
+  } else {
+    append_indent (out, depth);
+  }
+  g_string_append_c (out, close);
+}
+
 static void
 append_py_json (GString *out, JsonNode *node, guint depth)
 {
@@ -710,36 +740,22 @@ append_py_json (GString *out, JsonNode *node, guint depth)
 
     json_object_iter_init_ordered (&iter, json_node_get_object (node));
     while (json_object_iter_next_ordered (&iter, &name, &member)) {
-      g_string_append (out, first ? "{" : ",");
-      append_indent (out, depth + 1);
-      append_py_string (out, name);
-      g_string_append (out, ": ");
+      append_py_key (out, first, name, depth);
       append_py_json (out, member, depth + 1);
       first = FALSE;
     }
-    if (first) {
-      g_string_append (out, "{}");
-    } else {
-      append_indent (out, depth);
-      g_string_append_c (out, '}');
-    }
+    append_py_close (out, first, '}', depth);
     break;
   }
   case JSON_NODE_ARRAY: {
     JsonArray *arr = json_node_get_array (node);
     guint len = json_array_get_length (arr);
 
-    if (len == 0) {
-      g_string_append (out, "[]");
-      break;
-    }
     for (guint i = 0; i < len; i++) {
-      g_string_append (out, i == 0 ? "[" : ",");
-      append_indent (out, depth + 1);
+      append_py_item (out, i == 0, depth);
       append_py_json (out, json_array_get_element (arr, i), depth + 1);
     }
-    append_indent (out, depth);
-    g_string_append_c (out, ']');
+    append_py_close (out, len == 0, ']', depth);
     break;
   }
   case JSON_NODE_NULL:
@@ -788,13 +804,8 @@ append_py_array_lists (GString *out, AlgerValue *array, guint dim, gsize *pos, g
   gboolean is_f32 = alger_value_array_get_dtype (array) == ALGER_DTYPE_FLOAT32;
   gboolean inner = dim + 1 < alger_value_array_get_ndim (array);
 
-  if (dims[dim] == 0) {
-    g_string_append (out, "[]");
-    return;
-  }
   for (gsize i = 0; i < dims[dim]; i++) {
-    g_string_append (out, i == 0 ? "[" : ",");
-    append_indent (out, depth + 1);
+    append_py_item (out, i == 0, depth);
     if (inner)
       append_py_array_lists (out, array, dim + 1, pos, depth + 1);
     else if (is_f32)
@@ -802,8 +813,7 @@ append_py_array_lists (GString *out, AlgerValue *array, guint dim, gsize *pos, g
     else
       g_string_append_printf (out, "%u", ((const guint8 *) data)[(*pos)++]);
   }
-  append_indent (out, depth);
-  g_string_append_c (out, ']');
+  append_py_close (out, dims[dim] == 0, ']', depth);
 }
 
 /* json.dumps (indent=2) of a value straight from it, no JsonNode tree:
@@ -835,13 +845,9 @@ append_py_value (GString *out, AlgerValue *value, const char *skip_key, guint de
     } else {
       g_autoptr(JsonNode) summary = alger_describe_summary (value);
 
-      g_string_append (out, "{");
-      append_indent (out, depth + 1);
-      append_py_string (out, "__ndarray__");
-      g_string_append (out, ": ");
+      append_py_key (out, TRUE, "__ndarray__", depth);
       append_py_json (out, summary, depth + 1);
-      append_indent (out, depth);
-      g_string_append_c (out, '}');
+      append_py_close (out, FALSE, '}', depth);
     }
     break;
   case ALGER_VALUE_DICT: {
@@ -852,35 +858,21 @@ append_py_value (GString *out, AlgerValue *value, const char *skip_key, guint de
 
       if (skip_key != NULL && strcmp (key, skip_key) == 0)
         continue;
-      g_string_append (out, first ? "{" : ",");
-      append_indent (out, depth + 1);
-      append_py_string (out, key);
-      g_string_append (out, ": ");
+      append_py_key (out, first, key, depth);
       append_py_value (out, alger_value_dict_get_value (value, i), NULL, depth + 1);
       first = FALSE;
     }
-    if (first) {
-      g_string_append (out, "{}");
-    } else {
-      append_indent (out, depth);
-      g_string_append_c (out, '}');
-    }
+    append_py_close (out, first, '}', depth);
     break;
   }
   case ALGER_VALUE_LIST: {
     guint len = alger_value_list_get_length (value);
 
-    if (len == 0) {
-      g_string_append (out, "[]");
-      break;
-    }
     for (guint i = 0; i < len; i++) {
-      g_string_append (out, i == 0 ? "[" : ",");
-      append_indent (out, depth + 1);
+      append_py_item (out, i == 0, depth);
       append_py_value (out, alger_value_list_get (value, i), NULL, depth + 1);
     }
-    append_indent (out, depth);
-    g_string_append_c (out, ']');
+    append_py_close (out, len == 0, ']', depth);
     break;
   }
   case ALGER_VALUE_NONE:

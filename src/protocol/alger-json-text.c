@@ -81,6 +81,24 @@ read_hex4 (Reader *r, gunichar *out)
   return TRUE;
 }
 
+/* the character a one-character escape (the letter after '\\') stands
+ * for, or 0 when it is not one (u, or not an escape) */
+static inline char
+simple_escape (char c)
+{
+  switch (c) {
+  case '"': return '"';
+  case '\\': return '\\';
+  case '/': return '/';
+  case 'b': return '\b';
+  case 'f': return '\f';
+  case 'n': return '\n';
+  case 'r': return '\r';
+  case 't': return '\t';
+  default: return 0;
+  }
+}
+
 /* r->p is just past the opening quote; returns a newly allocated UTF-8 string */
 static char *
 read_string (Reader *r)
@@ -165,17 +183,7 @@ read_string (Reader *r)
           o += n;
         if (*r->p != '\\')
           break;
-        switch (r->p[1]) {
-        case '"': e = '"'; break;
-        case '\\': e = '\\'; break;
-        case '/': e = '/'; break;
-        case 'b': e = '\b'; break;
-        case 'f': e = '\f'; break;
-        case 'n': e = '\n'; break;
-        case 'r': e = '\r'; break;
-        case 't': e = '\t'; break;
-        default: e = 0; break;
-        }
+        e = simple_escape (r->p[1]);
         if (e == 0)
           break;
         if (o != NULL)
@@ -217,14 +225,9 @@ read_string (Reader *r)
         break;
       c = (guchar) *r->p++;
       switch (c) {
-      case '"': c = '"'; break;
-      case '\\': c = '\\'; break;
-      case '/': c = '/'; break;
-      case 'b': c = '\b'; break;
-      case 'f': c = '\f'; break;
-      case 'n': c = '\n'; break;
-      case 'r': c = '\r'; break;
-      case 't': c = '\t'; break;
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        c = (guchar) simple_escape ((char) c);
+        break;
       case 'u': {
         gunichar u = 0;
         if (!read_hex4 (r, &u))
