@@ -17,7 +17,9 @@ struct _AlgerMailbox {
   GArray *queue;    /* of Letter, under lock */
   GArray *spare;    /* the dispatch's own array, swapped with queue */
   gboolean closed;  /* under lock */
-  int wake_pending; /* atomic: a wake-up is on its way, do not send another */
+  int wake_pending; /* set and cleared under lock, read atomically by
+                     * prepare/check: a wake-up is on its way and the
+                     * letters it is for are in queue */
 };
 
 static gboolean
@@ -46,10 +48,11 @@ mailbox_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   GArray *batch;
   gboolean closed;
 
-  /* cleared before the queue is taken: a post after this point sends a
-   * new wake-up, so nothing waits unseen (at worst one spare iteration) */
-  g_atomic_int_set (&self->wake_pending, 0);
+  /* cleared as the queue is taken, under the lock the posts take: a post
+   * before this is in the batch, a post after it finds no wake-up pending
+   * and sends one, so nothing waits unseen and no iteration is spare */
   g_mutex_lock (&self->lock);
+  g_atomic_int_set (&self->wake_pending, 0);
   batch = self->queue;
   self->queue = self->spare;
   self->spare = NULL;
@@ -119,22 +122,27 @@ alger_mailbox_post (AlgerMailbox *self, AlgerMailboxFunc func, gpointer data, GD
 {
   Letter l = { func, data, notify };
   gboolean closed;
+  gboolean wake = FALSE;
 
   g_return_if_fail (self != NULL && func != NULL);
 
   g_mutex_lock (&self->lock);
   closed = self->closed;
-  if (!closed)
+  if (!closed) {
     g_array_append_val (self->queue, l);
+    /* only the first post since the last dispatch wakes the context (a
+     * write to its eventfd) */
+    wake = g_atomic_int_get (&self->wake_pending) == 0;
+    if (wake)
+      g_atomic_int_set (&self->wake_pending, 1);
+  }
   g_mutex_unlock (&self->lock);
   if (closed) {
     if (notify != NULL)
       notify (data);
     return;
   }
-  /* only the first post since the last dispatch wakes the context (a
-   * write to its eventfd) */
-  if (g_atomic_int_compare_and_exchange (&self->wake_pending, 0, 1))
+  if (wake)
     g_main_context_wakeup (self->context);
 }
 
