@@ -1063,9 +1063,10 @@ test_activation (void)
   g_assert_cmpint (g_mkdir (bin, 0700), ==, 0);
   g_assert_cmpint (g_mkdir (services, 0700), ==, 0);
   /* the installed Exec line, with --bus=system, reaches a wrapper that keeps
-   * the test's own options last (they win) */
+   * the test's own options last (they win); the daemon's stdout (dbus-daemon
+   * passes on the test's, which meson reads as TAP) goes to stderr */
   script = g_strdup_printf ("#!/bin/sh\nexec '%s' \"$@\" --bus=session --port=0 --http-port=0 "
-                            "--state-dir='%s'\n",
+                            "--state-dir='%s' >&2\n",
                             alger_test_algerd_path (), state);
   g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
   g_assert_cmpint (g_chmod (wrapper, 0700), ==, 0);
