@@ -37,6 +37,7 @@ struct _AlgerSession {
 
   char *id;
   char *conversation_id;
+  gboolean recorded; /* the connection's row is on its way to the store */
   char *client_ip;
   guint client_port;
   char *user_agent;
@@ -453,7 +454,7 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
   self->state = STATE_CLOSED;
   /* a client that leaves while its credentials are being checked is
    * recorded too, as a connection without a user */
-  if (was == STATE_AUTHENTICATING)
+  if (was == STATE_AUTHENTICATING && !self->recorded)
     record_open (self);
   if (was == STATE_READY || was == STATE_AUTHENTICATING) {
     record_unhandled (self);
@@ -486,6 +487,17 @@ record_open (AlgerSession *self)
   rec.status = "open";
   rec.conversation_id = self->conversation_id;
   alger_store_open_connection (self->store, &rec, NULL, NULL);
+  self->recorded = TRUE;
+}
+
+void
+alger_session_verifying (AlgerSession *self)
+{
+  g_return_if_fail (ALGER_IS_SESSION (self));
+
+  if (self->state != STATE_AUTHENTICATING || self->recorded)
+    return;
+  record_open (self);
 }
 
 void

@@ -43,6 +43,9 @@ AlgerSession *alger_session_new (SoupWebsocketConnection *connection, AlgerStore
 
 /* accept the authenticated user (row of users) and start serving, or refuse
  * the connection with a close code once the refusal is recorded */
+/* credentials are being checked (a slow hash): the connection goes on
+ * record now, without a user, so that a crash meanwhile does not lose it */
+void alger_session_verifying (AlgerSession *self);
 void alger_session_accept (AlgerSession *self, JsonObject *user);
 void alger_session_refuse (AlgerSession *self, gushort close_code, const char *reason,
                            const char *severity);

@@ -224,6 +224,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
     VerifyCtx *ctx = g_new0 (VerifyCtx, 1);
     ctx->server = g_object_ref (self);
     ctx->session = g_object_ref (session);
+    alger_session_verifying (session);
     alger_accounts_verify_async (self->accounts, peer.username, peer.password, NULL,
                                  verify_done, ctx);
   }

@@ -140,14 +140,18 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
+  /* a connection recorded while its credentials were checked gets its user
+   * (or its refusal) in place; when it began stays as first recorded */
   [STMT_INSERT_CONNECTION] =
       "INSERT INTO connections (id, user_id, client_ip, client_port, user_agent, origin, path, "
       "status, connected_at) VALUES (?1, (SELECT id FROM users WHERE id = ?2), ?3, ?4, ?5, ?6, "
-      "?7, ?8, ?9)",
+      "?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, status = "
+      "excluded.status",
   [STMT_INSERT_CONVERSATION] =
       "INSERT INTO conversations (id, user_id, connection_id, started_at, first_message_id) "
       "VALUES (?1, (SELECT id FROM users WHERE id = ?2), (SELECT id FROM connections WHERE id = "
-      "?3), ?4, (SELECT coalesce(max(id), 0) + 1 FROM conversation_messages))",
+      "?3), ?4, (SELECT coalesce(max(id), 0) + 1 FROM conversation_messages)) ON CONFLICT (id) "
+      "DO UPDATE SET user_id = excluded.user_id",
   [STMT_CLOSE_CONNECTION] =
       "UPDATE connections SET status = ?1, disconnected_at = ?2 WHERE id = ?3",
   /* a session records no frame after it closes: every message of the

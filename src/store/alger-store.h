@@ -96,6 +96,9 @@ struct _AlgerStoreInterface {
   GTypeInterface parent_iface;
 
   /* writes */
+  /* the connection and its conversation; recording the same id again sets
+   * their user and the connection's status (a connection is recorded while
+   * its credentials are checked, then accepted or refused) */
   void (*open_connection) (AlgerStore *self, const AlgerConnectionRecord *rec,
                            AlgerStoreDoneFunc done, gpointer user_data);
   void (*close_connection) (AlgerStore *self, const char *connection_id,

@@ -251,12 +251,14 @@ check_round (AlgerTestServer *server, LoadClient *clients, guint total)
     g_assert_cmpuint (rows.n_incoming, <=, lc->received->len + 1);
     if (rows.n_outgoing > lc->received->len)
       in_flight++;
-    /* the crashed connection is recorded */
+    /* the crashed connection is recorded, with its user once it was
+     * answered (one killed while its credentials were still being checked
+     * has none yet) */
     g_assert_cmpint (alger_test_db_int (server,
                                         "select count(*) from connections where "
-                                        "user_agent = '%s' and user_id is not null and "
-                                        "client_ip = '127.0.0.1'",
-                                        lc->agent),
+                                        "user_agent = '%s' and (user_id is not null or %u = 0) "
+                                        "and client_ip = '127.0.0.1'",
+                                        lc->agent, lc->received->len),
                      ==, 1);
     g_hash_table_unref (rows.rows);
   }
@@ -353,10 +355,71 @@ test_kill_mid_stream (void)
   }
 }
 
+static gboolean
+slow_connection_recorded (gpointer data)
+{
+  return alger_test_db_int (data, "select count(*) from connections k join conversations c on "
+                                  "c.connection_id = k.id where k.path like "
+                                  "'%%username=slow%%' and k.status = 'open' and k.user_id is "
+                                  "null and c.user_id is null") == 1;
+}
+
+/* a connection is on record while its credentials are checked (the hash is
+ * slow on purpose): kill -9 then, and the row is there after the restart,
+ * ended as 'interrupted', without a user */
+static void
+test_kill_while_verifying (void)
+{
+  g_autoptr(AlgerTestServer) server = alger_test_server_start (NULL);
+  g_autoptr(AlgerTestClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *protocols[] = { "alger", NULL };
+  sqlite3 *db = NULL;
+
+  alger_test_server_guard (server);
+  alger_test_server_stop (server);
+  /* sha512-crypt with 50 million rounds: checking any password against it
+   * takes the server tens of seconds */
+  g_assert_cmpint (sqlite3_open (server->database, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "insert into users (id, username, password_hash) values "
+                                 "('slow-user', 'slow', '$6$rounds=50000000$saltsalt$"
+                                 "notthehash')",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  alger_test_server_restart (server);
+  alger_test_server_guard (server);
+
+  client = alger_test_client_connect_full (server, "username=slow&password=secret", protocols,
+                                           &error);
+  g_assert_no_error (error);
+  g_assert_true (alger_test_wait_until (slow_connection_recorded, server, 10000));
+  alger_test_server_kill (server);
+  alger_test_server_guard (NULL);
+
+  alger_test_server_restart (server);
+  alger_test_server_guard (server);
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections k join "
+                                              "conversations c on c.connection_id = k.id where "
+                                              "k.path like '%%username=slow%%' and k.status = "
+                                              "'interrupted' and k.user_id is null and "
+                                              "k.disconnected_at is not null and c.ended_at is "
+                                              "not null"),
+                   ==, 1);
+  /* the password is not on record */
+  g_assert_cmpint (alger_test_db_int (server, "select count(*) from connections where path like "
+                                              "'%%secret%%'"),
+                   ==, 0);
+  alger_test_server_stop (server);
+  alger_test_server_guard (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/alger/durability/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_func ("/alger/durability/kill-while-verifying", test_kill_while_verifying);
   return g_test_run ();
 }
