@@ -238,6 +238,7 @@ struct _AlgerSqliteStore {
   /* the checkpointer: copies the WAL back into the database (and fsyncs) on
    * its own connection, so the writer's commits never wait for the disk */
   GThread *checkpointer;
+  sqlite3 *ck_db;         /* opened with the store, used and closed by the thread */
   GMutex ck_lock;
   GCond ck_wake;
   GCond ck_done;          /* a pass ended */
@@ -1917,8 +1918,7 @@ static gpointer
 checkpointer_thread (gpointer data)
 {
   AlgerSqliteStore *self = data;
-  g_autoptr(GError) error = NULL;
-  sqlite3 *db = alger_sql_open_db (self->path, SQLITE_OPEN_READWRITE, &error);
+  sqlite3 *db = g_steal_pointer (&self->ck_db);
 
   /* the lowest priority: a pass copies megabytes, and on two cores it
    * otherwise takes one from the main loop and the writer while requests
@@ -1928,14 +1928,6 @@ checkpointer_thread (gpointer data)
   if (setpriority (PRIO_PROCESS, (id_t) gettid (), 19) != 0)
     g_debug ("checkpointer: cannot lower its priority: %s", g_strerror (errno));
 
-  /* a connection only knows the file is in WAL mode once it has read it:
-   * before that, sqlite3_wal_checkpoint_v2() silently does nothing */
-  if (db != NULL && !alger_sql_exec_sql (db, "PRAGMA journal_mode=WAL;", &error))
-    g_clear_pointer (&db, sqlite3_close);
-  if (db == NULL) {
-    g_warning ("checkpointer: %s", error->message);
-    return NULL;
-  }
   for (;;) {
     int rc, n_log = 0;
 
@@ -1979,6 +1971,8 @@ stop_checkpointer (AlgerSqliteStore *self)
   g_mutex_unlock (&self->ck_lock);
   if (thread != NULL)
     g_thread_join (thread);
+  /* the thread never started */
+  g_clear_pointer (&self->ck_db, sqlite3_close);
 }
 
 static void
@@ -2136,6 +2130,18 @@ setup (AlgerSqliteStore *self, GError **error)
     return FALSE;
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
   sqlite3_busy_handler (self->wdb, writer_busy_cb, self);
+  /* the checkpointer's connection is opened here, not on its thread: a
+   * failure is the store's, and a store disposed at once (or its folder
+   * removed right after) cannot race the thread's start.  A connection only
+   * knows the file is in WAL mode once it has read it: before that,
+   * sqlite3_wal_checkpoint_v2() silently does nothing */
+  self->ck_db = alger_sql_open_db (self->path, SQLITE_OPEN_READWRITE, error);
+  if (self->ck_db == NULL)
+    return FALSE;
+  if (!alger_sql_exec_sql (self->ck_db, "PRAGMA journal_mode=WAL;", error)) {
+    g_prefix_error (error, "%s: ", self->path);
+    return FALSE;
+  }
   /* thread names show in top -H and perf; Linux keeps 15 characters */
   self->checkpointer = g_thread_try_new ("alger-ckpt", checkpointer_thread, self, error);
   if (self->checkpointer == NULL)

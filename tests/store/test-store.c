@@ -1837,6 +1837,27 @@ test_policy_strings (void)
   g_assert_cmpstr (alger_payload_policy_to_string (ALGER_PAYLOAD_FULL), ==, "full");
 }
 
+/* everything the store needs is open when it is made: its files can go
+ * right away (an operator removing the state dir, a test cleaning up) and
+ * none of its threads fails later for want of them */
+static void
+test_files_removed_at_once (Fixture *fx, gconstpointer data)
+{
+  g_atomic_int_set (&n_storage_warnings, 0);
+  g_atomic_int_set (&expect_storage_warnings, TRUE);
+  for (guint i = 0; i < 20; i++) {
+    g_autoptr(GError) error = NULL;
+    AlgerSqliteStore *store = alger_sqlite_store_new (fx->path, ALGER_PAYLOAD_FULL, &error);
+
+    g_assert_no_error (error);
+    rm_rf (fx->dir);
+    g_object_unref (store);
+    drain_main_context ();
+  }
+  g_atomic_int_set (&expect_storage_warnings, FALSE);
+  g_assert_cmpint (g_atomic_int_get (&n_storage_warnings), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1852,6 +1873,8 @@ main (int argc, char **argv)
               test_migrate_newer, fixture_teardown);
   g_test_add ("/alger/store/open/bad-path", Fixture, NULL, fixture_setup_empty, test_closed,
               fixture_teardown);
+  g_test_add ("/alger/store/open/files-removed-at-once", Fixture, NULL, fixture_setup_empty,
+              test_files_removed_at_once, fixture_teardown);
   ADD ("/alger/store/migrate/empty", test_migrate_empty, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/fifo-group-commit", test_fifo, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/main-context", test_main_context, ALGER_PAYLOAD_FULL);
