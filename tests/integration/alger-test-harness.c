@@ -43,6 +43,30 @@ pid_of (AlgerTestServer *server)
   return ident != NULL ? (pid_t) g_ascii_strtoll (ident, NULL, 10) : 0;
 }
 
+/* reads the rest of a server's stdout until it exits; returns the text */
+static gpointer
+drain_thread (gpointer data)
+{
+  g_autoptr(GInputStream) in = data;
+  GString *out = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (out, buf, n);
+  return g_string_free (out, FALSE);
+}
+
+/* the previous process's output, once it has exited */
+static void
+join_drain (AlgerTestServer *server)
+{
+  if (server->drain == NULL)
+    return;
+  g_free (server->output);
+  server->output = g_thread_join (g_steal_pointer (&server->drain));
+}
+
 static void
 spawn (AlgerTestServer *server)
 {
@@ -58,6 +82,8 @@ spawn (AlgerTestServer *server)
                                                   (const char *const *) server->args->pdata,
                                                   &error);
   g_assert_no_error (error);
+  join_drain (server);
+  g_clear_pointer (&server->output, g_free);
   data = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
   for (;;) {
     g_clear_pointer (&line, g_free);
@@ -71,6 +97,8 @@ spawn (AlgerTestServer *server)
     }
   }
   g_assert_cmpuint (server->port, >, 0);
+  /* the data stream goes on (with what it has buffered) on the drain thread */
+  server->drain = g_thread_new ("algerd-stdout", drain_thread, g_steal_pointer (&data));
   /* a failed assertion from here on kills it instead of leaving it to hold
    * the test's output open until meson's timeout */
   alger_test_server_guard (server);
@@ -192,7 +220,17 @@ alger_test_server_free (AlgerTestServer *server)
   g_free (server->database);
   g_free (server->outputs_dir);
   g_ptr_array_unref (server->args);
+  join_drain (server);
+  g_free (server->output);
   g_free (server);
+}
+
+char *
+alger_test_server_read_output (AlgerTestServer *server)
+{
+  g_assert_null (server->process); /* it has exited: the pipe ends */
+  join_drain (server);
+  return g_strdup (server->output != NULL ? server->output : "");
 }
 
 /* ---- client ---- */

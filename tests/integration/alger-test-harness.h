@@ -14,6 +14,10 @@ typedef struct {
   char *outputs_dir;
   guint port;
   GPtrArray *args; /* the command line, to restart with the same options */
+  /* its stdout after the "listening" line, read to the end by a thread of
+   * ours (so that its writes neither fail nor block on a full pipe) */
+  GThread *drain;
+  char *output;
 } AlgerTestServer;
 
 /* extra: NULL-terminated extra algerd options (nullable) */
@@ -28,6 +32,9 @@ void alger_test_server_stop (AlgerTestServer *server);
 /* SIGKILL and wait */
 void alger_test_server_kill (AlgerTestServer *server);
 void alger_test_server_free (AlgerTestServer *server);
+/* what it printed on stdout after the "listening" line, up to its exit
+ * (call once it is stopped or killed) */
+char *alger_test_server_read_output (AlgerTestServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlgerTestServer, alger_test_server_free)
 
 /* if the test aborts (failed g_assert, g_error), SIGKILL this server so it

@@ -328,6 +328,54 @@ test_fd_limit (void)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+/* libsoup logs every frame at debug level through g_log(); algerd's own
+ * g_log() drops those unformatted unless they can show.  They show with
+ * --verbose, or when G_MESSAGES_DEBUG names their domain (or "all"), and
+ * never otherwise */
+static void
+test_libsoup_debug (void)
+{
+  static const char *const verbose_args[] = { "--verbose", NULL };
+  const struct {
+    const char *const *args;
+    const char *env; /* G_MESSAGES_DEBUG, NULL = unset */
+    gboolean soup_shows;
+  } cases[] = {
+    { NULL, NULL, FALSE },
+    { verbose_args, NULL, TRUE },
+    { NULL, "libsoup", TRUE },
+    { NULL, "all", TRUE },
+    { NULL, "alger-store", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(AlgerTestServer) server = NULL;
+    g_autoptr(AlgerTestClient) client = NULL;
+    g_autoptr(JsonObject) frame = NULL;
+    g_autofree char *out = NULL;
+
+    if (cases[i].env != NULL)
+      g_setenv ("G_MESSAGES_DEBUG", cases[i].env, TRUE);
+    else
+      g_unsetenv ("G_MESSAGES_DEBUG");
+    server = alger_test_server_start (cases[i].args);
+    g_unsetenv ("G_MESSAGES_DEBUG");
+    client = alger_test_client_connect (server);
+    alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
+    frame = alger_test_client_recv (client);
+    g_assert_cmpint (json_object_get_int_member (frame, "type"), ==, 201);
+    g_clear_pointer (&client, alger_test_client_free);
+    alger_test_server_stop (server);
+    alger_test_server_guard (NULL);
+    /* debug messages go to stdout (the harness read it up to "listening") */
+    out = alger_test_server_read_output (server);
+    g_test_message ("case %u: %" G_GSIZE_FORMAT " bytes of output", i, strlen (out));
+    /* a frame queued, sent or received */
+    g_assert_true ((strstr (out, "libsoup-DEBUG") != NULL && strstr (out, "frame") != NULL) ==
+                   cases[i].soup_shows);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -341,6 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/cli/set-password", test_set_password);
   g_test_add_func ("/alger/cli/admin-user", test_admin_user);
   g_test_add_func ("/alger/cli/log-levels", test_log_levels);
+  g_test_add_func ("/alger/cli/verbose-shows-libsoup-debug", test_libsoup_debug);
   g_test_add_func ("/alger/cli/thread-names", test_thread_names);
   return g_test_run ();
 }
