@@ -67,6 +67,9 @@ join_drain (AlgerTestServer *server)
   server->output = g_thread_join (g_steal_pointer (&server->drain));
 }
 
+static AlgerTestServer *start_prepared (AlgerTestServer *server, const char *state_dir,
+                                        const char *const *extra);
+
 static void
 spawn (AlgerTestServer *server)
 {
@@ -78,6 +81,13 @@ spawn (AlgerTestServer *server)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  for (guint i = 0; server->env != NULL && server->env[i] != NULL; i++) {
+    g_auto(GStrv) pair = g_strsplit (server->env[i], "=", 2);
+
+    g_assert_nonnull (pair[1]);
+    g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+  }
   server->process = g_subprocess_launcher_spawnv (launcher,
                                                   (const char *const *) server->args->pdata,
                                                   &error);
@@ -115,10 +125,27 @@ alger_test_server_start (const char *const *extra)
 }
 
 AlgerTestServer *
+alger_test_server_start_env (const char *const *extra, const char *const *env)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
+  AlgerTestServer *server;
+
+  g_assert_no_error (error);
+  server = g_new0 (AlgerTestServer, 1);
+  server->env = g_strdupv ((char **) env);
+  return start_prepared (server, state_dir, extra);
+}
+
+AlgerTestServer *
 alger_test_server_start_in (const char *state_dir, const char *const *extra)
 {
-  AlgerTestServer *server = g_new0 (AlgerTestServer, 1);
+  return start_prepared (g_new0 (AlgerTestServer, 1), state_dir, extra);
+}
 
+static AlgerTestServer *
+start_prepared (AlgerTestServer *server, const char *state_dir, const char *const *extra)
+{
   g_assert_true (g_file_test (state_dir, G_FILE_TEST_IS_DIR));
   server->state_dir = g_strdup (state_dir);
   server->database = g_build_filename (server->state_dir, "alger.sqlite3", NULL);
@@ -220,6 +247,7 @@ alger_test_server_free (AlgerTestServer *server)
   g_free (server->database);
   g_free (server->outputs_dir);
   g_ptr_array_unref (server->args);
+  g_strfreev (server->env);
   join_drain (server);
   g_free (server->output);
   g_free (server);

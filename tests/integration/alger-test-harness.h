@@ -18,10 +18,16 @@ typedef struct {
    * ours (so that its writes neither fail nor block on a full pipe) */
   GThread *drain;
   char *output;
+  GStrv env; /* NAME=VALUE set for it (nullable); kept for restarts */
 } AlgerTestServer;
 
 /* extra: NULL-terminated extra algerd options (nullable) */
 AlgerTestServer *alger_test_server_start (const char *const *extra);
+/* the same, with NAME=VALUE entries (nullable) added to its environment;
+ * every server starts without G_MESSAGES_DEBUG unless env sets it (the
+ * test process keeps its own environment: setenv is not thread-safe) */
+AlgerTestServer *alger_test_server_start_env (const char *const *extra,
+                                              const char *const *env);
 /* start on an existing (prepared) state dir, e.g. one holding a legacy
  * alger.sqlite3; the server owns it from now on (freed with the server) */
 AlgerTestServer *alger_test_server_start_in (const char *state_dir, const char *const *extra);

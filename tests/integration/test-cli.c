@@ -354,12 +354,12 @@ test_libsoup_debug (void)
     g_autoptr(JsonObject) frame = NULL;
     g_autofree char *out = NULL;
 
-    if (cases[i].env != NULL)
-      g_setenv ("G_MESSAGES_DEBUG", cases[i].env, TRUE);
-    else
-      g_unsetenv ("G_MESSAGES_DEBUG");
-    server = alger_test_server_start (cases[i].args);
-    g_unsetenv ("G_MESSAGES_DEBUG");
+    g_autofree char *setting = cases[i].env != NULL
+                                 ? g_strconcat ("G_MESSAGES_DEBUG=", cases[i].env, NULL)
+                                 : NULL;
+    const char *const env[] = { setting, NULL };
+
+    server = alger_test_server_start_env (cases[i].args, env);
     client = alger_test_client_connect (server);
     alger_test_client_send (client, 101, "{\"userId\":\"admin\"}");
     frame = alger_test_client_recv (client);
