@@ -342,34 +342,17 @@ alger_frame_peek_id (const char *data, gsize length)
   return id;
 }
 
-/* decimal digits of v, as %" G_GINT64_FORMAT " writes them */
-static void
-append_int (GString *out, gint64 v)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
-
-  do {
-    *--p = (char) ('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (v < 0)
-    *--p = '-';
-  g_string_append_len (out, p, buf + sizeof buf - p);
-}
-
 void
 alger_frame_append_head (GString *out, gint64 id, gint64 request_id, gint64 type)
 {
   g_return_if_fail (out != NULL);
 
   g_string_append_len (out, "{\"id\":", 6);
-  append_int (out, id);
+  alger_json_append_int (out, id);
   g_string_append_len (out, ",\"requestId\":", 13);
-  append_int (out, request_id);
+  alger_json_append_int (out, request_id);
   g_string_append_len (out, ",\"type\":", 8);
-  append_int (out, type);
+  alger_json_append_int (out, type);
   g_string_append_len (out, ",\"content\":", 11);
 }
 

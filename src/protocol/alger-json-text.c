@@ -1410,3 +1410,19 @@ alger_json_find_member (const char *text, gsize length, const char *name, gsize 
 {
   return alger_json_find_members (text, length, &name, 1, start, span);
 }
+
+void
+alger_json_append_int (GString *out, gint64 v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+
+  do {
+    *--p = (char) ('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}

@@ -77,6 +77,9 @@ char *alger_json_member_dup_string (const char *text, const AlgerJsonMember *mem
  * UTF-8 become \ufffd. @length -1 means NUL-terminated. */
 void alger_json_append_string (GString *out, const char *s, gssize length);
 
+/* append @v in decimal, as "%" G_GINT64_FORMAT writes it (no printf) */
+void alger_json_append_int (GString *out, gint64 v);
+
 /* append @node compactly (members in insertion order); doubles use the shortest text
  * that reads back to the same double, in Python's repr() layout (1.0, 1e-05, 1e+16);
  * non-finite doubles become null. A NULL node is written as null. */

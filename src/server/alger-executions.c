@@ -378,7 +378,7 @@ node_content (Job *job, const AlgerNodeReport *report, const char *kind)
   }
   g_string_append_c (out, ']');
   append_member_name (out, "order");
-  g_string_append_printf (out, "%u", report->order);
+  alger_json_append_int (out, report->order);
   if (g_strcmp0 (alger_execution_get_source (job->execution), "db") == 0)
     append_string_member (out, "pipelineId", alger_execution_get_pipeline_id (job->execution));
   if (report->error != NULL)

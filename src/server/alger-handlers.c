@@ -212,8 +212,9 @@ handle_user_data (AlgerHandlers *self, AlgerSession *session, AlgerFrame *frame)
   }
   /* details written directly, profile cached */
   details = g_string_sized_new (64);
-  g_string_append_printf (details, "{\"messageId\":%" G_GINT64_FORMAT ",\"requestedUserId\":",
-                          frame->id);
+  g_string_append_len (details, "{\"messageId\":", 13);
+  alger_json_append_int (details, frame->id);
+  g_string_append_len (details, ",\"requestedUserId\":", 19);
   alger_json_append_string (details, user_id, -1);
   g_string_append_c (details, '}');
   alger_store_record_user_action (self->store, alger_session_get_user_id (session),

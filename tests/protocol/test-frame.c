@@ -1188,6 +1188,23 @@ test_decode_escapes (void)
   }
 }
 
+/* integers written without printf read the same as printf's */
+static void
+test_append_int (void)
+{
+  const gint64 values[] = { 0, 1, -1, 9, 10, -10, 99, 100, 12345678901LL, G_MAXINT32,
+                            G_MININT32, G_MAXINT64, G_MININT64, G_MAXINT64 - 1,
+                            G_MININT64 + 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_autoptr(GString) out = g_string_new ("x");
+    g_autofree char *want = g_strdup_printf ("x%" G_GINT64_FORMAT, values[i]);
+
+    alger_json_append_int (out, values[i]);
+    g_assert_cmpstr (out->str, ==, want);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1217,6 +1234,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alger/frame/content-string", test_content_string);
   g_test_add_func ("/alger/frame/json/append-string-reference", test_append_string_reference);
   g_test_add_func ("/alger/frame/json/decode-escapes", test_decode_escapes);
+  g_test_add_func ("/alger/frame/json/append-int", test_append_int);
 
   return g_test_run ();
 }
