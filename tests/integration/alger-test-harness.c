@@ -117,17 +117,14 @@ spawn (AlgerTestServer *server)
 AlgerTestServer *
 alger_test_server_start (const char *const *extra)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return alger_test_server_start_in (state_dir, extra);
+  return alger_test_server_start_env (extra, NULL);
 }
 
 AlgerTestServer *
 alger_test_server_start_env (const char *const *extra, const char *const *env)
 {
   g_autoptr(GError) error = NULL;
+  /* g_dir_make_tmp() replaces the Xs with a unique name */
   g_autofree char *state_dir = g_dir_make_tmp ("alger-test-XXXXXX", &error);
   AlgerTestServer *server;
 
