@@ -43,6 +43,11 @@ guint64 alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self);
  * 8,000, 16,000 and 32,000, so tests reach them with little data. */
 void alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_restarts,
                                            guint64 *n_deferred, guint64 *n_naps);
+/* how many times the writer found no ops and waited for some, and how many
+ * of those waits it began by spinning (watching for ops with its CPU
+ * yielded, up to 200 µs) because the wait before was that short */
+void alger_sqlite_store_get_wait_stats (AlgerSqliteStore *self, guint64 *n_waits,
+                                        guint64 *n_spins);
 /* number of queued writes that failed (their done got ALGER_ERROR_STORAGE) */
 guint64 alger_sqlite_store_get_n_failed (AlgerSqliteStore *self);
 /* run SQL on the writer connection, on the writer thread, in FIFO order with

@@ -752,6 +752,73 @@ test_cork (Fixture *fx, gconstpointer data)
                    ==, 5);
 }
 
+static gpointer
+pump_thread (gpointer data)
+{
+  OtherWrites *ow = data;
+
+  /* 400 small bursts, 20 µs apart: the writer's waits between them are
+   * short (a single burst of everything would be one batch and one wait) */
+  for (guint i = 0; i < 2000; i++) {
+    record_frame (ow->fx, "v", ow->first + i, "{}", NULL, NULL);
+    if (i % 5 == 4)
+      g_usleep (20);
+  }
+  return NULL;
+}
+
+/* wait until the writer has gone back to waiting (its count of waits stops
+ * moving) and return its counts */
+static void
+settled_wait_stats (Fixture *fx, guint64 *n_waits, guint64 *n_spins)
+{
+  guint64 before = G_MAXUINT64;
+
+  alger_sqlite_store_get_wait_stats (fx->store, n_waits, n_spins);
+  for (guint tries = 0; tries < 100 && *n_waits != before; tries++) {
+    before = *n_waits;
+    g_usleep (20000);
+    alger_sqlite_store_get_wait_stats (fx->store, n_waits, n_spins);
+  }
+}
+
+/* between batches the writer watches the queue (spins) before it sleeps,
+ * but only while its waits are short: among ops queued in quick bursts by
+ * another thread it spins; ops that come 3 ms apart do not start a spin,
+ * so a server with a request now and then does not burn CPU */
+static void
+test_writer_spin (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  OtherWrites ow = { fx, 1000 };
+  guint64 waits0, spins0, waits1, spins1, waits2, spins2;
+
+  open_conversation (fx, "c", "v");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  settled_wait_stats (fx, &waits0, &spins0);
+
+  g_thread_join (g_thread_new ("pump", pump_thread, &ow));
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  settled_wait_stats (fx, &waits1, &spins1);
+  g_test_message ("busy: %" G_GUINT64_FORMAT " waits, %" G_GUINT64_FORMAT " spins",
+                  waits1 - waits0, spins1 - spins0);
+  g_assert_cmpuint (spins1, >, spins0);
+
+  for (guint i = 0; i < 30; i++) {
+    record_frame (fx, "v", 5000 + i, "{}", NULL, ticket (fx, i));
+    wait_done (fx, i + 1);
+    g_usleep (3000);
+  }
+  settled_wait_stats (fx, &waits2, &spins2);
+  g_test_message ("spaced: %" G_GUINT64_FORMAT " waits, %" G_GUINT64_FORMAT " spins",
+                  waits2 - waits1, spins2 - spins1);
+  g_assert_cmpuint (waits2 - waits1, >=, 30);
+  /* none, normally; a writer kept off the CPU for the whole gap (a loaded
+   * machine) finds the next op already queued and may spin once after it */
+  g_assert_cmpuint (spins2 - spins1, <=, 3);
+  g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, 2030);
+}
+
 static void
 test_main_context (Fixture *fx, gconstpointer data)
 {
@@ -1885,6 +1952,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/frame-content", test_frame_content, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/frame-content/metadata", test_frame_content, ALGER_PAYLOAD_METADATA);
   ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/writer-spins-only-when-busy", test_writer_spin, ALGER_PAYLOAD_FULL);
   g_test_add ("/alger/store/write/restart-held-by-reader", Fixture,
               GINT_TO_POINTER (ALGER_PAYLOAD_FULL), fixture_setup_small_checkpoints,
               test_restart_held_by_reader, fixture_teardown);
