@@ -58,6 +58,9 @@
 #define MAX_BATCH 4096
 /* how long the writer watches for new ops before it sleeps (see writer_wait) */
 #define WRITER_SPIN_US 200
+/* the main context, awaiting done callbacks from a busy writer: see
+ * cork_prepare */
+#define MAIN_SPIN_US 200
 /* a long iteration (many sockets ready at once) hands its ops over in
  * parts, keeping the writer busy meanwhile */
 #define CORK_MAX_OPS ALGER_SQLITE_STORE_CORK_MAX_OPS
@@ -208,6 +211,9 @@ struct _AlgerSqliteStore {
   GThread *main_thread;   /* the thread that made the store: it corks its ops */
   GPtrArray *corked;      /* main thread only: ops of this iteration, not yet queued */
   GSource *cork_source;   /* hands them over when the iteration ends */
+  gint64 spin_since;      /* main context: when its current wait for the writer began */
+  gint last_delivery;     /* main context: n_deliveries when it last looked */
+  guint64 n_main_spins;   /* main context: iterations that polled without sleeping */
 
   /* the writer: wdb, stmts, batch, the w_* fields belong to its thread */
   GThread *writer;
@@ -234,6 +240,10 @@ struct _AlgerSqliteStore {
   gboolean stopping;
   gboolean writer_idle;    /* the writer sleeps on `wake` */
   gint n_enqueued;          /* atomic: bumped by each enqueue, for the writer's spin */
+  /* atomic: ops with a done callback queued and not yet posted back, and
+   * the writer's posts, for the main context's spin */
+  gint n_awaiting_done;
+  gint n_deliveries;
   guint64 n_waits, n_spins; /* the writer's waits for ops, and those it began spinning */
   guint n_progress_waiters; /* flush and sync callers sleeping on `progress` */
 
@@ -721,7 +731,7 @@ deliver_cb (gpointer data)
 /* hand the done callbacks of ops (in order) to the main context, with one
  * letter; takes ownership of the ops */
 static void
-deliver (AlgerMailbox *mailbox, Op **ops, guint n)
+deliver (AlgerSqliteStore *self, Op **ops, guint n)
 {
   GPtrArray *with_done = NULL;
 
@@ -734,8 +744,15 @@ deliver (AlgerMailbox *mailbox, Op **ops, guint n)
       with_done = g_ptr_array_new_full (n - i, op_free);
     g_ptr_array_add (with_done, ops[i]);
   }
-  if (with_done != NULL)
-    alger_mailbox_post (mailbox, deliver_cb, with_done, (GDestroyNotify) g_ptr_array_unref);
+  if (with_done != NULL) {
+    gint n_posted = (gint) with_done->len;
+
+    alger_mailbox_post (self->mailbox, deliver_cb, with_done, (GDestroyNotify) g_ptr_array_unref);
+    /* after the post: a main context that stops spinning now finds the
+     * letter already waiting */
+    g_atomic_int_inc (&self->n_deliveries);
+    g_atomic_int_add (&self->n_awaiting_done, -n_posted);
+  }
 }
 
 static void op_scrub (AlgerSqliteStore *self, Op *op);
@@ -890,7 +907,7 @@ writer_thread (gpointer data)
     self->n_transactions = self->w_transactions;
     self->n_failed = self->w_failed;
     g_mutex_unlock (&self->lock);
-    deliver (self->mailbox, (Op **) self->batch->pdata, n_out);
+    deliver (self, (Op **) self->batch->pdata, n_out);
     g_ptr_array_set_size (self->batch, 0);
 
     g_mutex_lock (&self->lock);
@@ -980,6 +997,8 @@ enqueue (AlgerSqliteStore *self, Op **ops, guint n)
   for (guint i = 0; i < n; i++) {
     ops[i]->seq = ++self->n_submitted;
     g_ptr_array_add (self->queue, ops[i]);
+    if (ops[i]->done != NULL && ops[i]->kind != OP_SYNC)
+      g_atomic_int_inc (&self->n_awaiting_done);
   }
   g_atomic_int_inc (&self->n_enqueued);
   /* a busy writer looks at the queue again before it sleeps: wake only an
@@ -1026,11 +1045,43 @@ typedef struct {
   AlgerSqliteStore *store; /* unowned: the store destroys the source first */
 } CorkSource;
 
+/* while the writer holds ops whose done callbacks this context awaits, it
+ * polls without sleeping (its CPU yielded each time) for up to MAIN_SPIN_US
+ * since the writer's last post: under load the next commit is due within
+ * a batch's time (about 100 µs), and a context asleep in poll() then costs
+ * the writer's eventfd write a wake-up, the context a wait for a CPU, before
+ * the answers can go out.  A stalled writer (a checkpoint's sync), or nothing
+ * awaited, and it sleeps as before: an idle server does not spin. */
+static gboolean
+main_should_spin (AlgerSqliteStore *self)
+{
+  gint deliveries = g_atomic_int_get (&self->n_deliveries);
+  gint64 now;
+
+  if (g_atomic_int_get (&self->n_awaiting_done) <= 0) {
+    self->spin_since = 0;
+    return FALSE;
+  }
+  now = g_get_monotonic_time ();
+  if (self->spin_since == 0 || deliveries != self->last_delivery) {
+    self->spin_since = now;
+    self->last_delivery = deliveries;
+  }
+  return now - self->spin_since < MAIN_SPIN_US;
+}
+
 static gboolean
 cork_prepare (GSource *source, gint *timeout)
 {
-  uncork (((CorkSource *) source)->store);
+  AlgerSqliteStore *self = ((CorkSource *) source)->store;
+
+  uncork (self);
   *timeout = -1;
+  if (main_should_spin (self)) {
+    *timeout = 0;
+    self->n_main_spins++;
+    g_thread_yield ();
+  }
   return FALSE;
 }
 
@@ -2279,6 +2330,13 @@ alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
   n = self->n_transactions;
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+guint64
+alger_sqlite_store_get_n_main_spins (AlgerSqliteStore *self)
+{
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
+  return self->n_main_spins;
 }
 
 void

@@ -48,6 +48,10 @@ void alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_re
  * yielded, up to 200 µs) because the wait before was that short */
 void alger_sqlite_store_get_wait_stats (AlgerSqliteStore *self, guint64 *n_waits,
                                         guint64 *n_spins);
+/* how many main-context iterations (of the thread that made the store) polled
+ * without sleeping because the writer held ops whose done callbacks it
+ * awaited, within 200 µs of the writer's last post.  Read it on that thread. */
+guint64 alger_sqlite_store_get_n_main_spins (AlgerSqliteStore *self);
 /* number of queued writes that failed (their done got ALGER_ERROR_STORAGE) */
 guint64 alger_sqlite_store_get_n_failed (AlgerSqliteStore *self);
 /* run SQL on the writer connection, on the writer thread, in FIFO order with

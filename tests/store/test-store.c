@@ -819,6 +819,84 @@ test_writer_spin (Fixture *fx, gconstpointer data)
   g_assert_cmpint (sql_int (fx->path, "SELECT count(*) FROM conversation_messages"), ==, 2030);
 }
 
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* iterations of the main context over @ms milliseconds */
+static guint
+iterate_for (guint ms)
+{
+  gboolean over = FALSE;
+  guint n = 0;
+
+  g_timeout_add (ms, set_flag_cb, &over);
+  while (!over) {
+    g_main_context_iteration (NULL, TRUE);
+    n++;
+  }
+  return n;
+}
+
+/* the main context polls without sleeping while it awaits done callbacks
+ * from a busy writer, for at most 200 µs after each of the writer's posts:
+ * with nothing awaited, or a writer held up (here by another connection's
+ * write lock), it sleeps in poll() as before */
+static void
+test_main_spin (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 spins0, spins1, spins2;
+  sqlite3 *other;
+  guint n_iter;
+
+  open_conversation (fx, "c", "v");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  drain_main_context ();
+
+  /* nothing awaited: each iteration sleeps until the 20 ms timer */
+  spins0 = alger_sqlite_store_get_n_main_spins (fx->store);
+  n_iter = iterate_for (20);
+  g_assert_cmpuint (alger_sqlite_store_get_n_main_spins (fx->store), ==, spins0);
+  g_assert_cmpuint (n_iter, <=, 3);
+
+  /* awaiting commits: the context spins */
+  for (guint i = 0; i < 30; i++) {
+    record_frame (fx, "v", i, "{}", NULL, ticket (fx, i));
+    wait_done (fx, i + 1);
+  }
+  spins1 = alger_sqlite_store_get_n_main_spins (fx->store);
+  g_test_message ("30 commits awaited: %" G_GUINT64_FORMAT " spinning iterations",
+                  spins1 - spins0);
+  g_assert_cmpuint (spins1, >, spins0);
+
+  /* a writer held up for 100 ms: 200 µs of spinning, then sleep (spinning
+   * throughout would be tens of thousands of iterations) */
+  other = db_open (fx->path);
+  g_assert_cmpint (sqlite3_exec (other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  record_frame (fx, "v", 100, "{}", NULL, ticket (fx, 100));
+  n_iter = iterate_for (100);
+  spins2 = alger_sqlite_store_get_n_main_spins (fx->store);
+  g_test_message ("writer held 100 ms: %u iterations, %" G_GUINT64_FORMAT " spinning", n_iter,
+                  spins2 - spins1);
+  g_assert_cmpuint (fx->n_done, ==, 30);
+  g_assert_cmpuint (n_iter, <, 2000);
+  g_assert_cmpint (sqlite3_exec (other, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (other);
+  wait_done (fx, 31);
+  g_assert_cmpuint (fx->n_failed, ==, 0);
+
+  /* all delivered: nothing awaited, no spinning */
+  drain_main_context ();
+  spins2 = alger_sqlite_store_get_n_main_spins (fx->store);
+  n_iter = iterate_for (20);
+  g_assert_cmpuint (alger_sqlite_store_get_n_main_spins (fx->store), ==, spins2);
+  g_assert_cmpuint (n_iter, <=, 3);
+}
+
 static void
 test_main_context (Fixture *fx, gconstpointer data)
 {
@@ -1953,6 +2031,8 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/frame-content/metadata", test_frame_content, ALGER_PAYLOAD_METADATA);
   ADD ("/alger/store/write/checkpoints", test_checkpoints, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/writer-spins-only-when-busy", test_writer_spin, ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/main-context-spins-only-while-awaiting", test_main_spin,
+       ALGER_PAYLOAD_FULL);
   g_test_add ("/alger/store/write/restart-held-by-reader", Fixture,
               GINT_TO_POINTER (ALGER_PAYLOAD_FULL), fixture_setup_small_checkpoints,
               test_restart_held_by_reader, fixture_teardown);
