@@ -41,6 +41,7 @@
 #include "alger-sqlite-store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <time.h>
@@ -61,6 +62,11 @@
 /* the main context, awaiting done callbacks from a busy writer: see
  * cork_prepare */
 #define MAIN_SPIN_US 200
+/* the writer starts the disk write of the WAL frames it added every this
+ * many pages (512 KB): see wal_start_writeback */
+#define WAL_WRITEBACK_PAGES 128
+#define WAL_HEADER_BYTES 32
+#define WAL_FRAME_HEADER_BYTES 24
 /* a long iteration (many sockets ready at once) hands its ops over in
  * parts, keeping the writer busy meanwhile */
 #define CORK_MAX_OPS ALGER_SQLITE_STORE_CORK_MAX_OPS
@@ -227,6 +233,10 @@ struct _AlgerSqliteStore {
   guint64 w_failed;
   gboolean w_failing; /* inside a burst of failures (warned once) */
   guint64 w_burst_failed;
+  int w_wal_fd;            /* the WAL, read-only, for sync_file_range (-1: none) */
+  gint64 w_wal_frame_bytes; /* page size + frame header */
+  int w_wal_started;       /* frames whose writeback has been started */
+  guint64 w_wal_writebacks;
 
   /* shared with the writer, under lock */
   GMutex lock;
@@ -237,6 +247,7 @@ struct _AlgerSqliteStore {
   guint64 n_completed;
   guint64 n_transactions;
   guint64 n_failed;
+  guint64 n_wal_writebacks;
   gboolean stopping;
   gboolean writer_idle;    /* the writer sleeps on `wake` */
   gint n_enqueued;          /* atomic: bumped by each enqueue, for the writer's spin */
@@ -906,6 +917,7 @@ writer_thread (gpointer data)
     g_mutex_lock (&self->lock);
     self->n_transactions = self->w_transactions;
     self->n_failed = self->w_failed;
+    self->n_wal_writebacks = self->w_wal_writebacks;
     g_mutex_unlock (&self->lock);
     deliver (self, (Op **) self->batch->pdata, n_out);
     g_ptr_array_set_size (self->batch, 0);
@@ -1960,10 +1972,46 @@ alger_sqlite_store_iface_init (AlgerStoreInterface *iface)
  * and may not get a core under full load */
 #define CHECKPOINT_HARD_PAGES (2 * CHECKPOINT_RESTART_PAGES)
 
+/* writer thread, after a commit left n_pages frames in the WAL: once
+ * WAL_WRITEBACK_PAGES frames have been added since the last time, start
+ * their write to disk (sync_file_range: it queues the I/O and returns).
+ * Left to themselves, the WAL's dirty pages went to disk in bursts: each
+ * checkpoint pass begins with SQLite's fdatasync of the WAL, 20–30 ms of
+ * writing 32 MB on ext4 (up to 115 ms), during which the writer's batches
+ * took twice as long at the 99th percentile.  Started in steps of 512 KB,
+ * the same bytes go out evenly and the fdatasyncs find little left.  The
+ * frames' durability does not change: they are synced exactly as before. */
+static void
+wal_start_writeback (AlgerSqliteStore *self, int n_pages)
+{
+  off_t offset, length;
+
+  if (self->w_wal_fd < 0)
+    return;
+  if (n_pages < self->w_wal_started)
+    self->w_wal_started = 0; /* the WAL started over */
+  if (n_pages - self->w_wal_started < WAL_WRITEBACK_PAGES)
+    return;
+  offset = WAL_HEADER_BYTES + (off_t) self->w_wal_started * self->w_wal_frame_bytes;
+  length = (off_t) (n_pages - self->w_wal_started) * self->w_wal_frame_bytes;
+  if (sync_file_range (self->w_wal_fd, offset, length, SYNC_FILE_RANGE_WRITE) != 0) {
+    int saved_errno = errno;
+
+    g_debug ("%s: no early writeback of the WAL: %s", self->path, g_strerror (saved_errno));
+    close (self->w_wal_fd);
+    self->w_wal_fd = -1;
+    return;
+  }
+  self->w_wal_started = n_pages;
+  self->w_wal_writebacks++;
+}
+
 static int
 wal_hook_cb (void *data, sqlite3 *db, const char *name, int n_pages)
 {
   AlgerSqliteStore *self = data;
+
+  wal_start_writeback (self, n_pages);
 
   /* once per CHECKPOINT_PAGES new pages, not after every commit past the
    * mark: each pass costs the checkpointer an fsync or two */
@@ -2144,6 +2192,8 @@ alger_sqlite_store_finalize (GObject *object)
 {
   AlgerSqliteStore *self = ALGER_SQLITE_STORE (object);
 
+  if (self->w_wal_fd >= 0)
+    close (self->w_wal_fd);
   g_ptr_array_unref (self->queue); /* empty: the writer drained it */
   g_ptr_array_unref (self->batch);
   g_ptr_array_unref (self->readers);
@@ -2180,6 +2230,7 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->wake);
   g_mutex_init (&self->ck_lock);
+  self->w_wal_fd = -1;
   self->ck_pages = CHECKPOINT_PAGES;
   self->ck_restart_pages = CHECKPOINT_RESTART_PAGES;
   self->ck_hard_pages = CHECKPOINT_HARD_PAGES;
@@ -2203,6 +2254,26 @@ alger_sqlite_store_init (AlgerSqliteStore *self)
   self->main_ctx = g_main_context_ref_thread_default ();
   self->mailbox = alger_mailbox_new (self->main_ctx, G_PRIORITY_DEFAULT, "[alger-store] done callbacks");
   self->main_thread = g_thread_self ();
+}
+
+/* the migration's commits have made the WAL: a descriptor of our own on it
+ * (page cache and writeback are the file's, whoever opened it) */
+static void
+open_wal_for_writeback (AlgerSqliteStore *self)
+{
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!alger_sql_prepare (self->wdb, "PRAGMA page_size", &stmt, NULL) ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    return;
+  self->w_wal_frame_bytes = sqlite3_column_int64 (stmt, 0) + WAL_FRAME_HEADER_BYTES;
+  self->w_wal_fd = open (wal, O_RDONLY | O_CLOEXEC);
+  if (self->w_wal_fd < 0) {
+    int saved_errno = errno;
+
+    g_debug ("%s: no early writeback of the WAL: %s", wal, g_strerror (saved_errno));
+  }
 }
 
 static gboolean
@@ -2256,6 +2327,7 @@ setup (AlgerSqliteStore *self, GError **error)
   /* checkpoints happen on their own thread, never inside the writer's commits */
   if (!alger_sql_exec_sql (self->wdb, "PRAGMA wal_autocheckpoint=0;", error))
     return FALSE;
+  open_wal_for_writeback (self);
   sqlite3_wal_hook (self->wdb, wal_hook_cb, self);
   sqlite3_busy_handler (self->wdb, writer_busy_cb, self);
   /* the checkpointer's connection is opened here, not on its thread: a
@@ -2328,6 +2400,18 @@ alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
   g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
   g_mutex_lock (&self->lock);
   n = self->n_transactions;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint64
+alger_sqlite_store_get_n_wal_writebacks (AlgerSqliteStore *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
+  g_mutex_lock (&self->lock);
+  n = self->n_wal_writebacks;
   g_mutex_unlock (&self->lock);
   return n;
 }

@@ -48,6 +48,9 @@ void alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_re
  * yielded, up to 200 µs) because the wait before was that short */
 void alger_sqlite_store_get_wait_stats (AlgerSqliteStore *self, guint64 *n_waits,
                                         guint64 *n_spins);
+/* how many times the writer started the disk write of the WAL frames added
+ * since the last time (every 128 pages); counted as its batches end */
+guint64 alger_sqlite_store_get_n_wal_writebacks (AlgerSqliteStore *self);
 /* how many main-context iterations (of the thread that made the store) polled
  * without sleeping because the writer held ops whose done callbacks it
  * awaited, within 200 µs of the writer's last post.  Read it on that thread. */

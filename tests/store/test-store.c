@@ -897,6 +897,44 @@ test_main_spin (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (n_iter, <=, 3);
 }
 
+/* the writer starts the disk write of the WAL every 128 pages it adds: not
+ * after every commit, and not only when a checkpoint syncs */
+static void
+test_wal_writeback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (fx->path, "-wal", NULL);
+  g_autoptr(GString) payload = g_string_new ("{\"blob\":\"");
+  GStatBuf st;
+  guint64 n0, n1, frames;
+  guint64 tx0, tx1;
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_c (payload, 'a' + (char) (i % 26));
+  g_string_append (payload, "\"}");
+  open_conversation (fx, "c", "v");
+  g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  n0 = alger_sqlite_store_get_n_wal_writebacks (fx->store);
+  tx0 = alger_sqlite_store_get_n_transactions (fx->store);
+
+  /* one commit per frame, each about one page of WAL and its overhead */
+  for (guint i = 0; i < 600; i++) {
+    record_frame (fx, "v", i, payload->str, NULL, NULL);
+    g_assert_true (alger_store_flush (ALGER_STORE (fx->store), &error));
+  }
+  n1 = alger_sqlite_store_get_n_wal_writebacks (fx->store);
+  tx1 = alger_sqlite_store_get_n_transactions (fx->store);
+  /* far below the marks: nothing checkpointed, the WAL only grew */
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  frames = ((guint64) st.st_size - 32) / (4096 + 24);
+  g_test_message ("%" G_GUINT64_FORMAT " commits, %" G_GUINT64_FORMAT " WAL frames, %"
+                  G_GUINT64_FORMAT " writebacks started", tx1 - tx0, frames, n1 - n0);
+  g_assert_cmpuint (tx1 - tx0, >=, 600);
+  g_assert_cmpuint (frames, >=, 1200);
+  g_assert_cmpuint (n1 - n0, <=, frames / 128);
+  g_assert_cmpuint (n1 - n0, >=, frames / 256);
+}
+
 static void
 test_main_context (Fixture *fx, gconstpointer data)
 {
@@ -2033,6 +2071,7 @@ main (int argc, char **argv)
   ADD ("/alger/store/write/writer-spins-only-when-busy", test_writer_spin, ALGER_PAYLOAD_FULL);
   ADD ("/alger/store/write/main-context-spins-only-while-awaiting", test_main_spin,
        ALGER_PAYLOAD_FULL);
+  ADD ("/alger/store/write/wal-writeback-every-128-pages", test_wal_writeback, ALGER_PAYLOAD_FULL);
   g_test_add ("/alger/store/write/restart-held-by-reader", Fixture,
               GINT_TO_POINTER (ALGER_PAYLOAD_FULL), fixture_setup_small_checkpoints,
               test_restart_held_by_reader, fixture_teardown);
