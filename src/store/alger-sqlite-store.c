@@ -2392,28 +2392,30 @@ alger_sqlite_store_get_policy (AlgerSqliteStore *self)
   return self->policy;
 }
 
-guint64
-alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
+/* a counter the writer publishes under the lock */
+static guint64
+read_counter (AlgerSqliteStore *self, const guint64 *counter)
 {
   guint64 n;
 
-  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
   g_mutex_lock (&self->lock);
-  n = self->n_transactions;
+  n = *counter;
   g_mutex_unlock (&self->lock);
   return n;
 }
 
 guint64
+alger_sqlite_store_get_n_transactions (AlgerSqliteStore *self)
+{
+  g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
+  return read_counter (self, &self->n_transactions);
+}
+
+guint64
 alger_sqlite_store_get_n_wal_writebacks (AlgerSqliteStore *self)
 {
-  guint64 n;
-
   g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
-  g_mutex_lock (&self->lock);
-  n = self->n_wal_writebacks;
-  g_mutex_unlock (&self->lock);
-  return n;
+  return read_counter (self, &self->n_wal_writebacks);
 }
 
 guint64
@@ -2449,13 +2451,8 @@ alger_sqlite_store_get_restart_stats (AlgerSqliteStore *self, guint64 *n_restart
 guint64
 alger_sqlite_store_get_n_failed (AlgerSqliteStore *self)
 {
-  guint64 n;
-
   g_return_val_if_fail (ALGER_IS_SQLITE_STORE (self), 0);
-  g_mutex_lock (&self->lock);
-  n = self->n_failed;
-  g_mutex_unlock (&self->lock);
-  return n;
+  return read_counter (self, &self->n_failed);
 }
 
 static const char *const policy_names[] = {
